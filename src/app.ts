@@ -1,0 +1,97 @@
+/** buildApp(loaded, deps): services first, then hooks and error shape, then routes. Tests build the app through this. */
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import type { LoadedConfig } from './config/load.js';
+import { RelayServices } from './services.js';
+import { RelayError } from './errors.js';
+import { createLogger } from './logger.js';
+import type { RelayMetrics } from './metrics.js';
+import type { Cooldowns } from './upstream/cooldown.js';
+import chatCompletionsRoute from '../routes/chat-completions.js';
+import modelsRoute from '../routes/models.js';
+import healthRoutes from '../routes/health.js';
+
+export interface AppDeps {
+  logger?: Logger;
+  metrics?: RelayMetrics;
+  cooldowns?: Cooldowns;
+}
+
+export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const server = loaded.config.server;
+  const idPrefix = randomBytes(4).toString('hex');
+  let counter = 0;
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? createLogger()) as FastifyBaseLogger,
+    // One line per request is written by lmrelay itself, with model and provider in it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: server.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : `${idPrefix}-${(++counter).toString(36)}`;
+    },
+  });
+
+  app.decorate('relay', new RelayServices(loaded, deps));
+  app.addHook('onClose', async () => app.relay.close());
+
+  // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const info = request.relayInfo;
+    if (!info || !request.routeOptions.url?.startsWith('/v1/')) return;
+    const status = reply.statusCode;
+    const route = request.routeOptions.url;
+    app.relay.metrics.requests.inc({ route, model: info.model ?? '', provider: info.provider ?? '', status: String(status) });
+    if (info.provider) app.relay.metrics.duration.observe({ route, provider: info.provider }, reply.elapsedTime / 1000);
+    request.log.info({ route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
+  });
+
+  app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
+    const relayError = toRelayError(error);
+    if (relayError.status >= 500 && !(error instanceof RelayError)) request.log.error({ err: error }, 'unexpected error');
+    request.relayInfo ??= {};
+    if (relayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(relayError.retryAfterSeconds)));
+    return reply.code(relayError.status).type('application/json; charset=utf-8').send(relayError.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new RelayError(`no route for ${request.method} ${request.url.split('?')[0]}`, { status: 404, code: 'unknown_url' });
+    return reply.code(404).send(err.toJSON());
+  });
+
+  await app.register(healthRoutes);
+  await app.register(modelsRoute);
+  await app.register(chatCompletionsRoute);
+  return app;
+}
+
+/** Maps Fastify's own errors (bad JSON, size, media type) to OpenAI-shaped ones; hides the rest. */
+export function toRelayError(error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
+  const e = error as FastifyError;
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RelayError('request body is larger than server.bodyLimitBytes', { status: 413, code: 'request_too_large' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new RelayError('request body is empty; send a JSON object', { status: 400, code: 'invalid_json' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RelayError('unsupported content type; send application/json', { status: 415, code: 'unsupported_media_type' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RelayError('content-length does not match the body', { status: 400, code: 'invalid_request_body' });
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 400 && (e instanceof SyntaxError || /JSON|prototype|constructor/i.test(e.message ?? ''))) {
+    return new RelayError(`request body is not valid JSON: ${e.message}`, { status: 400, code: 'invalid_json' });
+  }
+  if (status >= 400 && status < 500) return new RelayError(e.message ?? 'bad request', { status, code: 'invalid_request' });
+  return new RelayError('internal error in lmrelay (see its log)', { status: 500, code: 'internal_error' });
+}

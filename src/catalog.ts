@@ -1,0 +1,200 @@
+/**
+ * Everything derivable from config about models, computed once at load: which provider and
+ * upstream id a ref names, its compat flags, params, and its fallback chain.
+ */
+import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
+
+export interface ProviderTimeouts {
+  totalMs: number;
+  connectMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+}
+
+export interface ResolvedProvider {
+  id: string;
+  config: ProviderConfig;
+  api: Api;
+  origin: string;
+  /** Path prefix of baseUrl without trailing slash, e.g. `/v1`. */
+  basePath: string;
+  hostname: string;
+  timeouts: ProviderTimeouts;
+  /** Headers sent on every call: auth plus the provider's `headers`. */
+  headers: Record<string, string>;
+  /** List `/models` of the server in `/v1/models`. */
+  discover: boolean;
+  /** Accept any model id under this provider, not only the listed ones. */
+  open: boolean;
+}
+
+export interface ModelTarget {
+  ref: string;
+  provider: ResolvedProvider;
+  upstreamModel: string;
+  model?: ModelConfig;
+  settings?: ModelSettings;
+  alias?: string;
+  compat: Compat;
+  reasoning: boolean;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+export function resolveProvider(id: string, config: ProviderConfig): ResolvedProvider {
+  const url = new URL(config.baseUrl);
+  const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const headers: Record<string, string> = { ...(config.headers ?? {}) };
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  return {
+    id,
+    config,
+    api: config.api,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    timeouts: {
+      totalMs,
+      connectMs: Math.min((config.connectTimeoutSeconds ?? 10) * 1000, totalMs),
+      firstTokenMs: Math.min((config.firstTokenTimeoutSeconds ?? Infinity) * 1000, totalMs),
+      idleMs: Math.min((config.idleTimeoutSeconds ?? Infinity) * 1000, totalMs),
+    },
+    headers,
+    discover: config.discover ?? config.models.length === 0,
+    open: config.models.length === 0,
+  };
+}
+
+export class Catalog {
+  readonly providers: ReadonlyMap<string, ResolvedProvider>;
+  readonly primary?: string;
+  private readonly targets = new Map<string, ModelTarget>();
+  private readonly aliases = new Map<string, string>();
+  private readonly chains = new Map<string, readonly ModelTarget[]>();
+  private readonly defaultFallbacks: readonly string[];
+  private readonly settings: Record<string, ModelSettings>;
+
+  constructor(config: Config, readonly problems: string[] = []) {
+    const providers = new Map<string, ResolvedProvider>();
+    for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
+    this.providers = providers;
+    this.settings = config.agents.defaults.models;
+    const defaults = config.agents.defaults.model;
+
+    for (const provider of providers.values()) {
+      for (const model of provider.config.models) this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
+    }
+    for (const [ref, settings] of Object.entries(this.settings)) {
+      const target = this.targetForRef(ref, `agents.defaults.models["${ref}"]`);
+      if (!target) continue;
+      if (settings.alias) {
+        if (this.aliases.has(settings.alias) && this.aliases.get(settings.alias) !== ref) {
+          problems.push(`agents.defaults.models["${ref}"].alias: "${settings.alias}" is already the alias of ${this.aliases.get(settings.alias)}`);
+        } else this.aliases.set(settings.alias, ref);
+      }
+    }
+    if (defaults.primary) {
+      const primary = this.resolveName(defaults.primary) ?? this.targetForRef(defaults.primary, 'agents.defaults.model.primary');
+      this.primary = primary?.ref;
+    }
+    this.defaultFallbacks = defaults.fallbacks;
+    defaults.fallbacks.forEach((ref, i) => this.resolveName(ref) ?? this.targetForRef(ref, `agents.defaults.model.fallbacks[${i}]`));
+    for (const [ref, settings] of Object.entries(this.settings)) {
+      settings.fallbacks?.forEach((f, i) => this.resolveName(f) ?? this.targetForRef(f, `agents.defaults.models["${ref}"].fallbacks[${i}]`));
+    }
+    for (const target of this.targets.values()) this.chains.set(target.ref, this.buildChain(target));
+  }
+
+  /** Every configured model, in config order. */
+  list(): ModelTarget[] {
+    return [...this.targets.values()];
+  }
+
+  aliasEntries(): [alias: string, ref: string][] {
+    return [...this.aliases.entries()];
+  }
+
+  /**
+   * Resolves what a client wrote in `model`: an alias, `default` (or nothing) for the
+   * primary, `provider/model-id`, or a bare model id that one provider lists.
+   */
+  resolve(name: string | undefined | null): ModelTarget | undefined {
+    if (!name || name === 'default') return this.primary ? this.targets.get(this.primary) : undefined;
+    return this.resolveName(name) ?? this.adHoc(name);
+  }
+
+  /** The requested model, then its fallbacks (its own, else the defaults), duplicates dropped. */
+  chainFor(target: ModelTarget): readonly ModelTarget[] {
+    return this.chains.get(target.ref) ?? this.buildChain(target);
+  }
+
+  private resolveName(name: string): ModelTarget | undefined {
+    const aliased = this.aliases.get(name);
+    if (aliased) return this.targets.get(aliased);
+    const exact = this.targets.get(name);
+    if (exact) return exact;
+    let found: ModelTarget | undefined;
+    for (const target of this.targets.values()) {
+      if (target.upstreamModel === name || target.model?.name === name) {
+        if (found) return undefined; // ambiguous bare id
+        found = target;
+      }
+    }
+    return found;
+  }
+
+  /** `provider/any-id` under a provider that accepts any model (local servers with discovery). */
+  private adHoc(name: string): ModelTarget | undefined {
+    const slash = name.indexOf('/');
+    if (slash <= 0) return undefined;
+    const provider = this.providers.get(name.slice(0, slash));
+    if (!provider?.open || slash === name.length - 1) return undefined;
+    return this.makeTarget(name, provider, name.slice(slash + 1));
+  }
+
+  private targetForRef(ref: string, where: string): ModelTarget | undefined {
+    const existing = this.targets.get(ref);
+    if (existing) return existing;
+    const slash = ref.indexOf('/');
+    const provider = slash > 0 ? this.providers.get(ref.slice(0, slash)) : undefined;
+    if (!provider) {
+      this.problems.push(`${where}: "${ref}" names no configured provider (write provider/model-id)`);
+      return undefined;
+    }
+    if (!provider.open) {
+      this.problems.push(`${where}: "${ref}" is not among models.providers.${provider.id}.models`);
+      return undefined;
+    }
+    return this.addTarget(ref, provider, ref.slice(slash + 1));
+  }
+
+  private addTarget(ref: string, provider: ResolvedProvider, upstreamModel: string, model?: ModelConfig): ModelTarget {
+    const target = this.makeTarget(ref, provider, upstreamModel, model);
+    this.targets.set(ref, target);
+    return target;
+  }
+
+  private makeTarget(ref: string, provider: ResolvedProvider, upstreamModel: string, model?: ModelConfig): ModelTarget {
+    const settings = this.settings[ref];
+    return {
+      ref,
+      provider,
+      upstreamModel,
+      model,
+      settings,
+      alias: settings?.alias,
+      compat: model?.compat ?? {},
+      reasoning: model?.reasoning ?? false,
+    };
+  }
+
+  private buildChain(target: ModelTarget): readonly ModelTarget[] {
+    const refs = target.settings?.fallbacks ?? this.defaultFallbacks;
+    const chain = [target];
+    for (const ref of refs) {
+      const next = this.resolveName(ref) ?? this.adHoc(ref);
+      if (next && !chain.some((t) => t.ref === next.ref)) chain.push(next);
+    }
+    return Object.freeze(chain);
+  }
+}

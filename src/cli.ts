@@ -1,0 +1,78 @@
+/** lmrelay serve | check | models list */
+import { Command, Option } from 'commander';
+import { createLogger } from './logger.js';
+import { ConfigError, loadConfigFile, pickConfigSource } from './config/load.js';
+import { startServer } from './server.js';
+
+export function buildCli(): Command {
+  const program = new Command('lmrelay').description('OpenAI-compatible reverse proxy for local and hosted LLM servers').showHelpAfterError();
+  const configOption = () => new Option('-c, --config <file>', 'JSON5 config file (default: ./lmrelay.json5, else the built-in local default)');
+
+  program
+    .command('serve', { isDefault: true })
+    .description('start the proxy')
+    .addOption(configOption())
+    .option('--host <host>', 'address to listen on (default: server.host, 127.0.0.1)')
+    .option('-p, --port <port>', 'port to listen on (default: server.port, 4000)', parsePort)
+    .option('--pretty', 'human-readable logs')
+    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .action(async (opts) => {
+      const logger = createLogger({ level: opts.logLevel, pretty: opts.pretty ?? (process.stdout.isTTY && !process.env.LOG_FORMAT) });
+      try {
+        await startServer({ configSource: pickConfigSource(opts.config), host: opts.host, port: opts.port, logger });
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('check')
+    .description('validate a config file; exit 0 when valid')
+    .addOption(configOption())
+    .action((opts) => {
+      try {
+        const loaded = loadConfigFile(pickConfigSource(opts.config));
+        const models = loaded.catalog.list().length;
+        console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  const models = program.command('models').description('inspect configured models');
+  models
+    .command('list')
+    .description('one model ref per line, with alias and upstream')
+    .addOption(configOption())
+    .action((opts) => {
+      try {
+        const { catalog } = loadConfigFile(pickConfigSource(opts.config));
+        for (const target of catalog.list()) {
+          const marks = [target.alias ? `alias=${target.alias}` : '', `upstream=${target.provider.origin}${target.provider.basePath} ${target.upstreamModel}`];
+          if (target.ref === catalog.primary) marks.unshift('primary');
+          console.log([target.ref, ...marks.filter(Boolean)].join('\t'));
+        }
+        const open = [...catalog.providers.values()].filter((p) => p.open);
+        for (const p of open) console.log(`${p.id}/*\tany model the server at ${p.origin}${p.basePath} reports`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  return program;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${value}`);
+  return port;
+}
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(`lmrelay: ${(err as Error)?.message ?? err}`);
+  process.exit(1);
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

@@ -1,0 +1,29 @@
+import { formatPath } from './path.js';
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${NAME}` in every string of the parsed file with the environment's value.
+ * A variable that is not set is a config error naming both the path and the variable,
+ * so a missing ANTHROPIC_API_KEY is caught at load, not at the first request.
+ */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    return value.replace(ENV_REF, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined || found === '') {
+        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        return '';
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i]));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, problems, [...path, k]);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+/** read -> JSON5 -> ${ENV} -> validate -> cross-check refs -> freeze */
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import JSON5 from 'json5';
+import { configSchema, type Config } from './schema.js';
+import { substituteEnv } from './env.js';
+import { formatPath } from './path.js';
+import { DEFAULT_CONFIG_TEXT } from './defaults.js';
+import { Catalog } from '../catalog.js';
+
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly problems: string[]) {
+    super(`invalid config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  catalog: Catalog;
+  /** Where it came from: a file path or `(built-in default)`. */
+  source: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'lmrelay.json5';
+export const BUILTIN_SOURCE = '(built-in default)';
+
+/** The file to use: --config, else ./lmrelay.json5 when present, else the built-in default. */
+export function pickConfigSource(explicit?: string, cwd = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  const local = resolve(cwd, DEFAULT_CONFIG_FILE);
+  return existsSync(local) ? local : BUILTIN_SOURCE;
+}
+
+export function loadConfigFile(source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  if (source === BUILTIN_SOURCE) text = DEFAULT_CONFIG_TEXT;
+  else {
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (err) {
+      throw new ConfigError(source, [`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    }
+  }
+  return parseConfigText(text, source, env);
+}
+
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = JSON5.parse(text);
+  } catch (err) {
+    throw new ConfigError(source, [`not valid JSON5: ${(err as Error).message}`]);
+  }
+  return validateConfig(raw, source, env);
+}
+
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: string[] = [];
+  const substituted = substituteEnv(raw, env, problems);
+  const parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${describeIssue(issue)}`);
+    throw new ConfigError(source, problems);
+  }
+  const catalog = new Catalog(parsed.data, problems);
+  if (problems.length) throw new ConfigError(source, problems);
+  return { config: deepFreeze(parsed.data), catalog, source };
+}
+
+function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  // zod says "Invalid input: expected number, received string"; keep the useful half.
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+/** What every step of one client request holds: its id, its abort signal, and the app services. */
+import type { FastifyBaseLogger } from 'fastify';
+import type { RelayMetrics } from './metrics.js';
+import type { Cooldowns } from './upstream/cooldown.js';
+import type { UpstreamPools } from './upstream/pools.js';
+
+export interface CallContext {
+  /** Request id, also the run id in failure logs. */
+  id: string;
+  route: string;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+  log: FastifyBaseLogger;
+  metrics: RelayMetrics;
+  cooldowns: Cooldowns;
+  pools: UpstreamPools;
+  /** performance.now() at arrival. */
+  startedAt: number;
+}

@@ -1,0 +1,58 @@
+/**
+ * Asks local servers which models they have (`GET {baseUrl}/models`), briefly cached, so that
+ * `/v1/models` lists what is really loaded and a server that is down is simply absent.
+ */
+import type { ResolvedProvider } from './catalog.js';
+import type { UpstreamPools } from './upstream/pools.js';
+
+export const DISCOVERY_TIMEOUT_MS = 1500;
+export const DISCOVERY_TTL_MS = 5000;
+
+export interface DiscoveredModel {
+  id: string;
+  contextWindow?: number;
+}
+
+export class ModelDiscovery {
+  private readonly cache = new Map<string, { at: number; models: Promise<DiscoveredModel[]> }>();
+
+  constructor(private readonly pools: UpstreamPools, private readonly ttlMs = DISCOVERY_TTL_MS) {}
+
+  /** Models a provider reports; [] when it is down or answers nonsense. */
+  models(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
+    const hit = this.cache.get(provider.id);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.models;
+    const models = this.fetch(provider);
+    this.cache.set(provider.id, { at: Date.now(), models });
+    return models;
+  }
+
+  private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
+    try {
+      const res = await this.pools.forProvider(provider).request({
+        method: 'GET',
+        path: `${provider.basePath}/models`,
+        headers: { accept: 'application/json', ...provider.headers },
+        signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) return [];
+      return parseModelList(JSON.parse(text));
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** OpenAI `{data:[{id}]}`, with llama.cpp's `meta.n_ctx` / vLLM's `max_model_len` when given. */
+export function parseModelList(json: any): DiscoveredModel[] {
+  const data = Array.isArray(json?.data) ? json.data : Array.isArray(json?.models) ? json.models : [];
+  const out: DiscoveredModel[] = [];
+  for (const m of data) {
+    const id = typeof m?.id === 'string' ? m.id : typeof m?.name === 'string' ? m.name : undefined;
+    if (!id) continue;
+    const ctx = m.max_model_len ?? m.meta?.n_ctx ?? m.context_length;
+    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined });
+  }
+  return out;
+}

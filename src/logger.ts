@@ -1,0 +1,29 @@
+/** pino, JSON by default, pretty on request; credentials never reach a log line. */
+import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.apiKey',
+  'apiKey',
+  'authorization',
+];
+
+export interface LogOptions {
+  level?: string;
+  pretty?: boolean;
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LogOptions = {}): Logger {
+  const base: LoggerOptions = {
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: 'lmrelay' },
+  };
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } });
+  return pino(base);
+}

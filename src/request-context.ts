@@ -1,0 +1,23 @@
+/** Builds the CallContext of one request: its abort signal follows the client's connection. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CallContext } from './context.js';
+import type { RelayState } from './state.js';
+import { clientAbort } from './upstream/deadline.js';
+
+export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
+  const controller = new AbortController();
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(clientAbort());
+  });
+  return {
+    id: String(request.id),
+    route: request.routeOptions.url ?? request.url,
+    signal: controller.signal,
+    log: request.log,
+    metrics: app.relay.metrics,
+    cooldowns: app.relay.cooldowns,
+    pools: state.pools,
+    startedAt: performance.now() - reply.elapsedTime,
+  };
+}

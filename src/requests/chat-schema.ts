@@ -1,0 +1,52 @@
+/**
+ * What lmrelay checks of a Chat Completions body before any upstream sees it. Only what it must
+ * understand is checked; every other field passes through to the upstream untouched.
+ */
+import { z } from 'zod';
+
+export const MAX_MESSAGES = 100_000;
+
+const contentPart = z.looseObject({ type: z.string().min(1) });
+const content = z.union([z.string(), z.array(contentPart), z.null()]);
+
+const toolCall = z.looseObject({
+  id: z.string().optional(),
+  type: z.string().optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string().optional() }),
+});
+
+const message = z
+  .looseObject({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+    content: content.optional(),
+    name: z.string().optional(),
+    tool_calls: z.array(toolCall).nullable().optional(),
+    tool_call_id: z.string().optional(),
+  })
+  .refine((m) => m.role === 'assistant' ? m.content != null || (m.tool_calls?.length ?? 0) > 0 || 'reasoning_content' in m : m.content != null, {
+    message: 'content is required for this role',
+    path: ['content'],
+  });
+
+const tool = z.looseObject({
+  type: z.string(),
+  function: z.looseObject({ name: z.string().min(1) }).optional(),
+});
+
+const tokens = z.number().int().positive().nullable().optional();
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().optional(),
+  messages: z.array(message).min(1).max(MAX_MESSAGES),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  temperature: z.number().min(0).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  n: z.number().int().min(1).nullable().optional(),
+  max_tokens: tokens,
+  max_completion_tokens: tokens,
+  tools: z.array(tool).optional(),
+  tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).optional(),
+});
+
+export type ChatRequestBody = z.infer<typeof chatRequestSchema>;

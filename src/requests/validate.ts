@@ -1,0 +1,20 @@
+/** Runs a zod schema on a request body and answers the first problem as an OpenAI 400 naming the field. */
+import type { z } from 'zod';
+import { RelayError } from '../errors.js';
+import { formatPath } from '../config/path.js';
+
+export function validateBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RelayError('request body must be a JSON object', { status: 400, code: 'invalid_request_body' });
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = formatPath(issue.path);
+  const message = issue.message.replace(/^Invalid input: /, '');
+  return raise(new RelayError(`${param}: ${message}`, { status: 400, code: issue.code === 'invalid_value' ? 'invalid_value' : 'invalid_type', param }));
+}
+
+function raise(err: RelayError): never {
+  throw err;
+}

@@ -1,0 +1,57 @@
+/** listen, signals, graceful close: nothing else. */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { loadConfigFile, type LoadedConfig } from './config/load.js';
+import { isLoopbackHost } from './net/hosts.js';
+
+export interface StartOptions {
+  configSource: string;
+  host?: string;
+  port?: number;
+  logger: Logger;
+}
+
+export async function startServer(opts: StartOptions): Promise<FastifyInstance> {
+  const loaded = loadConfigFile(opts.configSource);
+  const app = await buildApp(loaded, { logger: opts.logger });
+  const host = opts.host ?? loaded.config.server.host;
+  const port = opts.port ?? loaded.config.server.port;
+  warnIfExposed(loaded, host, opts.logger);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);
+  opts.logger.info({ address: shown, config: loaded.source, models: loaded.catalog.list().length }, `lmrelay listening on ${shown}`);
+  installSignals(app, loaded, opts.logger);
+  return app;
+}
+
+function warnIfExposed(loaded: LoadedConfig, host: string, logger: Logger): void {
+  if (!isLoopbackHost(host) && !loaded.config.server.apiKeys?.length) {
+    logger.warn({ host }, 'lmrelay listens beyond loopback with no server.apiKeys: anyone who can reach it can use your models and keys');
+  }
+}
+
+function installSignals(app: FastifyInstance, loaded: LoadedConfig, logger: Logger): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    const graceMs = loaded.config.server.shutdownGraceSeconds * 1000;
+    logger.info({ signal, graceMs }, 'shutting down: finishing in-flight requests');
+    const timer = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      app.server.closeAllConnections();
+    }, graceMs);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

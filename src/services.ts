@@ -1,0 +1,42 @@
+/** The services the app decorates itself with; routes read them, never build them. */
+import type { LoadedConfig } from './config/load.js';
+import { RelayMetrics } from './metrics.js';
+import { Cooldowns } from './upstream/cooldown.js';
+import { RelayState } from './state.js';
+
+export class RelayServices {
+  private current: RelayState;
+  readonly metrics: RelayMetrics;
+  readonly cooldowns: Cooldowns;
+
+  constructor(loaded: LoadedConfig, options: { metrics?: RelayMetrics; cooldowns?: Cooldowns } = {}) {
+    this.current = new RelayState(loaded);
+    this.metrics = options.metrics ?? new RelayMetrics();
+    this.cooldowns = options.cooldowns ?? new Cooldowns();
+  }
+
+  get state(): RelayState {
+    return this.current;
+  }
+
+  /** Swaps in a new config; the old pools close once their in-flight requests are done. */
+  replace(loaded: LoadedConfig): void {
+    const old = this.current;
+    this.current = new RelayState(loaded);
+    void old.close();
+  }
+
+  close(): Promise<void> {
+    return this.current.close();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    relay: RelayServices;
+  }
+  interface FastifyRequest {
+    /** Filled by routes for the one-line request log and the request counter. */
+    relayInfo?: { model?: string; provider?: string; attempts?: number; stream?: boolean };
+  }
+}

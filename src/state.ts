@@ -1,0 +1,31 @@
+/**
+ * The part of the app that a config reload replaces as one unit: the validated config, its
+ * model catalog, its upstream pools and discovery cache. In-flight requests keep the state they
+ * started with.
+ */
+import type { LoadedConfig } from './config/load.js';
+import type { Catalog } from './catalog.js';
+import { UpstreamPools } from './upstream/pools.js';
+import { ModelDiscovery } from './discovery.js';
+
+export class RelayState {
+  readonly pools: UpstreamPools;
+  readonly discovery: ModelDiscovery;
+
+  constructor(readonly loaded: LoadedConfig) {
+    this.pools = new UpstreamPools(loaded.catalog.providers.values());
+    this.discovery = new ModelDiscovery(this.pools);
+  }
+
+  get catalog(): Catalog {
+    return this.loaded.catalog;
+  }
+
+  get config() {
+    return this.loaded.config;
+  }
+
+  close(): Promise<void> {
+    return this.pools.close();
+  }
+}

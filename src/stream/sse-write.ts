@@ -1,0 +1,46 @@
+/**
+ * Events -> SSE frames on a Node response, honouring backpressure, and a clean error ending
+ * for streams that fail after they started.
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { RelayError } from '../errors.js';
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+export class SseWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Writes one frame; resolves once the socket can take more. */
+  async write(data: string, event?: string): Promise<void> {
+    if (this.closed) return;
+    const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+    if (!this.res.write(frame)) await waitDrain(this.res);
+  }
+
+  /** Error shaped like OpenAI's mid-stream error, which the SDKs raise as an APIError. */
+  async writeError(err: RelayError): Promise<void> {
+    await this.write(JSON.stringify(err.toJSON()));
+  }
+
+  end(trailer?: string): void {
+    if (this.closed) return;
+    this.res.end(trailer);
+  }
+}
+
+async function waitDrain(res: ServerResponse): Promise<void> {
+  // 'close' as well, so a client that disconnects while we wait does not leave us hanging.
+  const ac = new AbortController();
+  await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]).catch(() => {});
+  ac.abort();
+}

@@ -1,0 +1,96 @@
+/**
+ * Walks a fallback chain: the requested model, then its fallbacks. Cooling providers are
+ * skipped (unless all are, then the one closest to recovery is tried); a retryable failure
+ * moves on, anything else is answered at once. Once an attempt returned, the chain is
+ * committed: for streams that means the first event arrived, before any byte went out.
+ */
+import { RelayError } from '../errors.js';
+import type { ModelTarget } from '../catalog.js';
+import type { CallContext } from '../context.js';
+import { CallDeadline } from './deadline.js';
+import { classifyError } from './classify.js';
+
+export interface ChainOutcome<T> {
+  value: T;
+  target: ModelTarget;
+  attempts: number;
+}
+
+export type Attempt<T> = (target: ModelTarget, deadline: CallDeadline) => Promise<T>;
+
+export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[], attempt: Attempt<T>): Promise<ChainOutcome<T>> {
+  const notes: string[] = [];
+  let last: RelayError | undefined;
+  let previous: ModelTarget | undefined;
+  let attempts = 0;
+  for (const target of pickTargets(ctx, chain, notes)) {
+    if (previous) ctx.metrics.fallbacks.inc({ from: previous.ref, to: target.ref });
+    previous = target;
+    attempts++;
+    const label = target.ref;
+    const deadline = new CallDeadline(label, target.provider.timeouts, ctx.signal);
+    try {
+      const value = await attempt(target, deadline);
+      ctx.cooldowns.recordSuccess(target.provider.id);
+      return { value, target, attempts };
+    } catch (err) {
+      deadline.dispose();
+      const failure = classifyError(err, label, deadline.reason);
+      recordFailure(ctx, target, failure, attempts);
+      if (failure.failureKind === 'client_abort' || !failure.retryable) throw failure;
+      notes.push(failure.message);
+      last = failure;
+    }
+  }
+  throw exhausted(notes, last);
+}
+
+/** Records a failure that happened after the chain committed (mid-stream). */
+export function recordFailure(ctx: CallContext, target: ModelTarget, failure: RelayError, attempt: number): void {
+  const kind = failure.failureKind ?? 'bad_response';
+  ctx.metrics.upstreamFailures.inc({ provider: target.provider.id, failure_kind: kind });
+  if (kind === 'client_abort') return;
+  ctx.cooldowns.recordFailure(target.provider.id, kind, failure.retryAfterSeconds);
+  const mem = process.memoryUsage();
+  ctx.log.warn(
+    {
+      runId: ctx.id,
+      provider: target.provider.id,
+      model: target.ref,
+      attempt,
+      failureKind: kind,
+      status: failure.status,
+      rssMB: Math.round(mem.rss / 1048576),
+      heapUsedMB: Math.round(mem.heapUsed / 1048576),
+    },
+    `model call failed: ${failure.message}`,
+  );
+}
+
+function pickTargets(ctx: CallContext, chain: readonly ModelTarget[], notes: string[]): ModelTarget[] {
+  const ready: ModelTarget[] = [];
+  let closest: { target: ModelTarget; ms: number } | undefined;
+  for (const target of chain) {
+    const ms = ctx.cooldowns.remainingMs(target.provider.id);
+    if (ms === 0) ready.push(target);
+    else {
+      notes.push(`${target.ref}: skipped, cooling down (${(ms / 1000).toFixed(1)}s left)`);
+      if (!closest || ms < closest.ms) closest = { target, ms };
+    }
+  }
+  if (ready.length === 0 && closest) {
+    notes.length = 0;
+    return [closest.target];
+  }
+  return ready;
+}
+
+function exhausted(notes: string[], last: RelayError | undefined): RelayError {
+  if (last && notes.length === 1) return last;
+  const timeout = last?.failureKind?.endsWith('timeout') ?? false;
+  return new RelayError(notes.length ? notes.join('; ') : 'no model of the chain could be tried', {
+    status: timeout ? 504 : 502,
+    code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
+    failureKind: last?.failureKind,
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * Turns whatever an upstream call threw, or an HTTP error status, into a RelayError with a
+ * failureKind and the fallback decision. The rule (documented in the README): fall back on
+ * connection failures, timeouts, 408, 409, 429 and 5xx; pass every other 4xx to the client.
+ */
+import { RelayError, type FailureKind } from '../errors.js';
+
+const CODE_KINDS: Record<string, FailureKind> = {
+  ECONNREFUSED: 'connect_refused',
+  EHOSTUNREACH: 'connect_refused',
+  ENETUNREACH: 'connect_refused',
+  UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+  ETIMEDOUT: 'connect_timeout',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  UND_ERR_HEADERS_TIMEOUT: 'first_token_timeout',
+  UND_ERR_BODY_TIMEOUT: 'idle_timeout',
+};
+
+const KIND_TEXT: Partial<Record<FailureKind, string>> = {
+  connect_refused: 'connection refused',
+  connect_timeout: 'connect timeout',
+  dns: 'DNS lookup failed',
+  reset: 'connection reset',
+};
+
+export function classifyError(err: unknown, label: string, abortReason?: RelayError): RelayError {
+  if (abortReason) return abortReason;
+  if (err instanceof RelayError) return err;
+  const code = findCode(err);
+  const kind = (code && CODE_KINDS[code]) ?? (/terminated|other side closed|socket hang up/i.test(String((err as Error)?.message)) ? 'reset' : undefined);
+  if (kind) {
+    const timeout = kind.endsWith('timeout');
+    return new RelayError(`${label}: ${KIND_TEXT[kind] ?? kind.replace('_', ' ')}${code ? ` (${code})` : ''}`, {
+      status: timeout ? 504 : 502,
+      code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
+      failureKind: kind,
+      retryable: true,
+      cause: err,
+    });
+  }
+  return new RelayError(`${label}: ${(err as Error)?.message ?? String(err)}`, {
+    status: 502,
+    code: 'upstream_error',
+    failureKind: 'bad_response',
+    retryable: true,
+    cause: err,
+  });
+}
+
+export function classifyStatus(status: number, message: string, label: string, retryAfterSeconds?: number): RelayError {
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  const kind: FailureKind = status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx';
+  return new RelayError(retryable ? `${label}: HTTP ${status}: ${message}` : message, {
+    // A 5xx from upstream is a bad gateway from the client's point of view.
+    status: status >= 500 ? 502 : status,
+    code: status === 429 ? 'rate_limit_exceeded' : retryable ? 'upstream_error' : 'upstream_rejected',
+    type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'upstream_error' : undefined,
+    failureKind: kind,
+    retryable,
+    retryAfterSeconds,
+  });
+}
+
+export function badResponse(label: string, what: string): RelayError {
+  return new RelayError(`${label}: ${what}`, { status: 502, code: 'bad_upstream_response', failureKind: 'bad_response', retryable: true });
+}
+
+function findCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown; errors?: unknown[] } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string') return e.code;
+    e = (e.cause ?? e.errors?.[0]) as typeof e;
+  }
+  return undefined;
+}

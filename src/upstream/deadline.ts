@@ -1,0 +1,82 @@
+/**
+ * One abort signal per upstream call, fired by whichever comes first: the total timeout,
+ * the first-token timeout (until the first body chunk), the idle timeout (gap between chunks),
+ * or the client going away. The abort reason is the RelayError that explains it, so the
+ * classifier never has to guess which timer fired.
+ */
+import { RelayError, type FailureKind } from '../errors.js';
+import type { ProviderTimeouts } from '../catalog.js';
+
+export class CallDeadline {
+  private readonly controller = new AbortController();
+  private total?: NodeJS.Timeout;
+  private firstToken?: NodeJS.Timeout;
+  private idle?: NodeJS.Timeout;
+  private readonly onClientAbort = () => this.abort(this.clientSignal.reason instanceof RelayError ? this.clientSignal.reason : clientAbort());
+
+  constructor(
+    private readonly label: string,
+    private readonly timeouts: ProviderTimeouts,
+    private readonly clientSignal: AbortSignal,
+  ) {
+    if (clientSignal.aborted) this.onClientAbort();
+    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+    if (Number.isFinite(timeouts.totalMs)) {
+      this.total = setTimeout(() => this.expire('total_timeout', timeouts.totalMs), timeouts.totalMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Streams: start waiting for the first chunk (cold model loads). */
+  armFirstToken(): void {
+    const ms = this.timeouts.firstTokenMs;
+    if (Number.isFinite(ms) && ms < this.timeouts.totalMs) this.firstToken = setTimeout(() => this.expire('first_token_timeout', ms), ms);
+  }
+
+  /** A body chunk arrived: the first-token wait is over and the idle clock restarts. */
+  touch(): void {
+    if (this.firstToken) {
+      clearTimeout(this.firstToken);
+      this.firstToken = undefined;
+    }
+    const ms = this.timeouts.idleMs;
+    if (!Number.isFinite(ms) || ms >= this.timeouts.totalMs) return;
+    if (this.idle) this.idle.refresh();
+    else this.idle = setTimeout(() => this.expire('idle_timeout', ms), ms);
+  }
+
+  abort(reason: RelayError): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    this.dispose();
+  }
+
+  /** The error the signal was aborted with, if any. */
+  get reason(): RelayError | undefined {
+    return this.controller.signal.aborted ? (this.controller.signal.reason as RelayError) : undefined;
+  }
+
+  dispose(): void {
+    clearTimeout(this.total);
+    clearTimeout(this.firstToken);
+    clearTimeout(this.idle);
+    this.clientSignal.removeEventListener('abort', this.onClientAbort);
+  }
+
+  private expire(kind: FailureKind, ms: number): void {
+    const what = kind === 'first_token_timeout' ? 'no first token' : kind === 'idle_timeout' ? 'stream idle' : 'timeout';
+    this.abort(
+      new RelayError(`${this.label}: ${what} after ${formatSeconds(ms)}`, { status: 504, code: 'upstream_timeout', failureKind: kind, retryable: true }),
+    );
+  }
+}
+
+export function clientAbort(): RelayError {
+  return new RelayError('client closed the request', { status: 499, code: 'client_closed_request', failureKind: 'client_abort' });
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}

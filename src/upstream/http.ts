@@ -1,0 +1,107 @@
+/** Sends one JSON request to a provider under a CallDeadline and reads what comes back. */
+import type { Dispatcher } from 'undici';
+import type { ResolvedProvider } from '../catalog.js';
+import type { UpstreamPools } from './pools.js';
+import type { CallDeadline } from './deadline.js';
+import { badResponse, classifyError, classifyStatus } from './classify.js';
+import { upstreamErrorMessage } from './error-body.js';
+
+/** Error bodies are read up to this size; the rest is dropped (an HTML page can be huge). */
+export const ERROR_BODY_LIMIT = 64 * 1024;
+/** A JSON (non-streamed) answer larger than this is refused rather than buffered. */
+export const JSON_BODY_LIMIT = 32 * 1024 * 1024;
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body'];
+}
+
+export interface SendOptions {
+  provider: ResolvedProvider;
+  pools: UpstreamPools;
+  path: string;
+  payload: string;
+  deadline: CallDeadline;
+  label: string;
+  extraHeaders?: Record<string, string>;
+  /** Stream responses wait for their first chunk under the first-token timeout. */
+  stream?: boolean;
+}
+
+export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
+  const { provider, deadline, label } = opts;
+  let res: Dispatcher.ResponseData;
+  try {
+    if (opts.stream) deadline.armFirstToken();
+    res = await opts.pools.forProvider(provider).request({
+      method: 'POST',
+      path: provider.basePath + opts.path,
+      headers: {
+        'content-type': 'application/json',
+        accept: opts.stream ? 'text/event-stream' : 'application/json',
+        ...provider.headers,
+        ...opts.extraHeaders,
+      },
+      body: opts.payload,
+      signal: deadline.signal,
+    });
+  } catch (err) {
+    throw classifyError(err, label, deadline.reason);
+  }
+  if (res.statusCode >= 400) {
+    const text = await readCapped(res.body, ERROR_BODY_LIMIT, deadline).catch((err) => {
+      throw classifyError(err, label, deadline.reason);
+    });
+    throw classifyStatus(res.statusCode, upstreamErrorMessage(text, res.statusCode), label, retryAfter(res.headers['retry-after']));
+  }
+  return { status: res.statusCode, headers: res.headers, body: res.body };
+}
+
+/** Reads a whole JSON body (non-streamed answers), touching the idle clock per chunk. */
+export async function readJson(res: UpstreamResponse, deadline: CallDeadline, label: string): Promise<{ json: any; text: string }> {
+  let text: string;
+  try {
+    text = await readCapped(res.body, JSON_BODY_LIMIT, deadline, true);
+  } catch (err) {
+    throw classifyError(err, label, deadline.reason);
+  }
+  try {
+    return { json: JSON.parse(text), text };
+  } catch {
+    throw badResponse(label, `invalid JSON in response${describeStart(text)}`);
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, limit: number, deadline: CallDeadline, failOverLimit = false): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    deadline.touch();
+    if (size + chunk.length > limit) {
+      if (failOverLimit) throw new Error(`response larger than ${limit} bytes`);
+      parts.push(chunk.subarray(0, limit - size));
+      size = limit;
+      (body as { destroy?: () => void }).destroy?.();
+      break;
+    }
+    parts.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(parts, size).toString('utf8');
+}
+
+function describeStart(text: string): string {
+  const start = text.trimStart().slice(0, 80).replace(/\s+/g, ' ');
+  if (!start) return ' (empty body)';
+  return /^<(!doctype|html)/i.test(start) ? ' (an HTML page)' : `: ${JSON.stringify(start)}`;
+}
+
+function retryAfter(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}

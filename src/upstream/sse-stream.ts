@@ -1,0 +1,94 @@
+/**
+ * Opens an upstream SSE body as frames: waits for the first event (so the chain can still fall
+ * back), then yields the rest. Stops at `[DONE]`, turns an upstream `{"error":...}` event into a
+ * RelayError, and classifies every failure (reset, idle timeout, overflow, truncation).
+ */
+import { RelayError } from '../errors.js';
+import { Frame } from '../stream/frame.js';
+import { parseSse, SseOverflowError, type SseEvent } from '../stream/sse-parse.js';
+import type { CallDeadline } from './deadline.js';
+import type { UpstreamResponse } from './http.js';
+import { badResponse, classifyError } from './classify.js';
+import { upstreamErrorMessage } from './error-body.js';
+
+export interface OpenedStream {
+  frames: AsyncIterable<Frame>;
+  deadline: CallDeadline;
+}
+
+export interface StreamOptions {
+  label: string;
+  /** Decides whether a stream that ended without [DONE] still ended properly. */
+  isComplete: (lastFrames: Frame[]) => boolean;
+}
+
+export async function openSseStream(res: UpstreamResponse, deadline: CallDeadline, opts: StreamOptions): Promise<OpenedStream> {
+  const events = parseSse(res.body, () => deadline.touch())[Symbol.asyncIterator]();
+  const first = await nextEvent(events, deadline, opts.label);
+  if (first.done) throw badResponse(opts.label, 'stream ended before its first event');
+  const firstFrame = toFrame(first.value, opts.label);
+  return { frames: framesFrom(firstFrame, events, deadline, opts), deadline };
+}
+
+async function* framesFrom(
+  first: Frame | null,
+  events: AsyncIterator<SseEvent>,
+  deadline: CallDeadline,
+  opts: StreamOptions,
+): AsyncGenerator<Frame> {
+  const recent: Frame[] = [];
+  try {
+    let frame = first;
+    for (;;) {
+      if (frame === null) return; // [DONE]
+      recent.push(frame);
+      if (recent.length > 2) recent.shift();
+      yield frame;
+      const next = await nextEvent(events, deadline, opts.label);
+      if (next.done) {
+        if (!opts.isComplete(recent)) throw badResponse(opts.label, 'stream ended before it finished (truncated)');
+        return;
+      }
+      frame = toFrame(next.value, opts.label);
+    }
+  } finally {
+    deadline.dispose();
+    await events.return?.(undefined);
+  }
+}
+
+async function nextEvent(events: AsyncIterator<SseEvent>, deadline: CallDeadline, label: string) {
+  try {
+    return await events.next();
+  } catch (err) {
+    if (err instanceof SseOverflowError) throw badResponse(label, err.message);
+    throw classifyError(err, label, deadline.reason);
+  }
+}
+
+/** null for the `[DONE]` sentinel. */
+function toFrame(event: SseEvent, label: string): Frame | null {
+  const data = event.data;
+  if (data === '[DONE]') return null;
+  const frame = new Frame(data, undefined, event.event);
+  if (event.event === 'error' || data.startsWith('{"error"')) {
+    let message: string;
+    try {
+      message = upstreamErrorMessage(data, 500);
+    } catch {
+      message = data.slice(0, 200);
+    }
+    throw new RelayError(`${label}: upstream stream error: ${message}`, {
+      status: 502,
+      code: 'upstream_error',
+      failureKind: 'bad_response',
+      retryable: true,
+    });
+  }
+  // A cheap shape check instead of a parse: chunks no adapter needs are never parsed.
+  const trimmed = data.trim();
+  if (trimmed.charCodeAt(0) !== 123 || trimmed.charCodeAt(trimmed.length - 1) !== 125) {
+    throw badResponse(label, `invalid JSON in stream event: ${JSON.stringify(data.slice(0, 80))}`);
+  }
+  return frame;
+}
