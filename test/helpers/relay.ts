@@ -1,0 +1,69 @@
+/** Builds lmrelay through buildApp on 127.0.0.1 with a config object, capturing its log lines. */
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
+import { buildApp } from '../../src/app.js';
+import { validateConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logger.js';
+import { Cooldowns } from '../../src/upstream/cooldown.js';
+
+export interface RelayUnderTest {
+  app: FastifyInstance;
+  url: string;
+  logs: any[];
+  logText: () => string;
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+export async function startRelay(config: unknown, options: { env?: NodeJS.ProcessEnv; cooldowns?: Cooldowns } = {}): Promise<RelayUnderTest> {
+  const logs: any[] = [];
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        lines.push(line);
+        logs.push(JSON.parse(line));
+      }
+      cb();
+    },
+  });
+  const loaded = validateConfig(config, 'test', options.env ?? process.env);
+  const app = await buildApp(loaded, { logger: createLogger({ level: 'debug', destination }), cooldowns: options.cooldowns });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    logs,
+    logText: () => lines.join('\n'),
+    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000 }),
+    close: () => app.close(),
+  };
+}
+
+/** A one-provider config around a mock's base URL. */
+export function providerConfig(id: string, baseUrl: string, extra: Record<string, unknown> = {}, agents: Record<string, unknown> = {}) {
+  return {
+    models: { providers: { [id]: { baseUrl, apiKey: `${id}-secret-key`, models: [], ...extra } } },
+    agents: { defaults: agents },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}

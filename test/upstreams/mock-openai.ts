@@ -1,0 +1,205 @@
+/**
+ * A mock OpenAI-compatible model server that speaks one backend's dialect and fails on demand.
+ * Run as its own process: `node --import tsx test/upstreams/mock-openai.ts --dialect vllm`; it
+ * prints `{"port":N}` once listening. The upstream model id picks the behaviour:
+ *
+ *   anything          answers "Hello from <dialect>" (streamed as one word per chunk)
+ *   reasoning         vLLM-style reasoning_content deltas before the answer
+ *   think             inline <think>...</think> before the answer (split across chunks)
+ *   status-<code>     answers that HTTP status with an error body in the dialect's shape
+ *   retry-after-<s>   429 with Retry-After: s
+ *   hang              never answers (headers never come)
+ *   slow-<ms>         waits ms before the headers
+ *   stall-after-<n>   streams n chunks, then goes silent
+ *   reset             destroys the socket at once
+ *   reset-after-<n>   streams n chunks, then destroys the socket
+ *   truncated         streams two chunks and ends without finish_reason or [DONE]
+ *   garbage           200 with an HTML page; streamed: a non-JSON data line
+ *   huge-line         streams one 10 MB SSE line
+ *   stream-error      200 stream whose first event is {"error":...}
+ *   echo              replies with the JSON of the request it received
+ *
+ * Control: GET /__mock/requests lists received requests; GET /__mock/aborted counts requests
+ * whose client went away before the answer finished; POST /__mock/reset clears both.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
+
+type Dialect = 'openai' | 'vllm' | 'ollama' | 'llamacpp' | 'lmstudio';
+
+const { values } = parseArgs({
+  options: {
+    dialect: { type: 'string', default: 'openai' },
+    port: { type: 'string', default: '0' },
+    models: { type: 'string', default: '' },
+    chunks: { type: 'string', default: '' },
+    'chunk-delay': { type: 'string', default: '0' },
+  },
+});
+const dialect = values.dialect as Dialect;
+const listedModels = values.models ? values.models.split(',') : [`${dialect}-model`];
+const chunkDelayMs = Number(values['chunk-delay']);
+
+const received: Array<{ method: string; path: string; headers: IncomingMessage['headers']; body: any }> = [];
+let aborted = 0;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function errorBody(status: number, message: string): unknown {
+  switch (dialect) {
+    case 'vllm':
+      return { object: 'error', message, type: 'BadRequestError', param: null, code: status };
+    case 'ollama':
+      return { error: { message, type: 'api_error', param: null, code: null } };
+    case 'llamacpp':
+      return { error: { code: status, message, type: status === 400 ? 'invalid_request_error' : 'server_error' } };
+    case 'lmstudio':
+      return { error: message };
+    default:
+      return { error: { message, type: 'invalid_request_error', param: null, code: null } };
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function replyText(model: string): string {
+  return `Hello from ${dialect} ${model}`;
+}
+
+function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) {
+  return { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
+}
+
+async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) {
+  const model: string = body.model;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const write = (obj: unknown) => res.write(`data: ${typeof obj === 'string' ? obj : JSON.stringify(obj)}\n\n`);
+  const stopAfter = /^(stall|reset)-after-(\d+)$/.exec(model);
+  const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
+  if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
+  if (model === 'think') pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
+  const words = values.chunks ? Number(values.chunks) : 0;
+  const text = model === 'echo' ? JSON.stringify(body) : replyText(model);
+  if (words) for (let i = 0; i < words; i++) pieces.push({ content: `w${i} ` });
+  else for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
+  for (let i = 0; i < pieces.length; i++) {
+    if (stopAfter && i === Number(stopAfter[2])) {
+      if (stopAfter[1] === 'reset') req.socket.destroy();
+      return; // stall: keep the socket open, send nothing more
+    }
+    if (model === 'truncated' && i === 2) {
+      res.end();
+      return;
+    }
+    write(chunk(model, pieces[i]));
+    if (chunkDelayMs) await sleep(chunkDelayMs);
+  }
+  write(chunk(model, {}, 'stop'));
+  if (body.stream_options?.include_usage) {
+    write({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: { prompt_tokens: 7, completion_tokens: pieces.length, total_tokens: 7 + pieces.length } });
+  }
+  write('[DONE]');
+  res.end();
+}
+
+async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
+  const model: string = String(body.model ?? '');
+  const status = /^status-(\d+)$/.exec(model);
+  if (status) return sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
+  const retry = /^retry-after-(\d+)$/.exec(model);
+  if (retry) return sendJson(res, 429, errorBody(429, 'rate limited'), { 'retry-after': retry[1] });
+  if (model === 'hang') return; // never answer
+  if (model === 'reset') return req.socket.destroy();
+  const slow = /^slow-(\d+)$/.exec(model);
+  if (slow) await sleep(Number(slow[1]));
+  if (dialect === 'vllm' && Array.isArray(body.messages) && body.messages.some((m: any) => typeof m.content !== 'string' && m.content !== null && m.content !== undefined) && listedModels.includes('strict')) {
+    return sendJson(res, 400, errorBody(400, 'messages[0].content: Input should be a valid string'));
+  }
+  if (body.stream) {
+    if (model === 'garbage') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: <html>oops</html>\n\n');
+      return;
+    }
+    if (model === 'huge-line') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const line = 'x'.repeat(1024 * 1024);
+      res.write('data: {"a":"');
+      for (let i = 0; i < 10 && !res.destroyed; i++) res.write(line);
+      res.end('"}\n\n');
+      return;
+    }
+    if (model === 'stream-error') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ error: { message: 'model crashed', type: 'server_error' } })}\n\n`);
+      return;
+    }
+    return streamChat(req, res, body);
+  }
+  if (model === 'garbage') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end('<!DOCTYPE html><html><title>502 Bad Gateway</title></html>');
+  }
+  if (model.startsWith('stall-after-')) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"id":"x",');
+    return; // body never completes
+  }
+  const message: Record<string, unknown> = { role: 'assistant', content: model === 'echo' ? JSON.stringify(body) : replyText(model) };
+  if (model === 'reasoning') message.reasoning_content = 'Let me think.';
+  if (model === 'think') message.content = `<think>secret plan</think>${replyText(model)}`;
+  sendJson(res, 200, {
+    id: 'chatcmpl-mock',
+    object: 'chat.completion',
+    created: 1700000000,
+    model,
+    choices: [{ index: 0, message, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
+  });
+}
+
+function models(res: ServerResponse) {
+  const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}) }));
+  sendJson(res, 200, { object: 'list', data });
+}
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const url = req.url ?? '/';
+    res.on('close', () => {
+      if (!res.writableFinished && !url.startsWith('/__mock')) aborted++;
+    });
+    if (url === '/__mock/requests') return sendJson(res, 200, received);
+    if (url === '/__mock/aborted') return sendJson(res, 200, { aborted });
+    if (url === '/__mock/reset') {
+      received.length = 0;
+      aborted = 0;
+      return sendJson(res, 200, { ok: true });
+    }
+    let body: any = undefined;
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return sendJson(res, 400, errorBody(400, 'invalid JSON'));
+      }
+    }
+    received.push({ method: req.method ?? '', path: url, headers: req.headers, body });
+    if (req.method === 'GET' && url === '/v1/models') return models(res);
+    if (req.method === 'POST' && url === '/v1/chat/completions') return void chat(req, res, body);
+    sendJson(res, 404, errorBody(404, `no route ${url}`));
+  });
+});
+
+server.listen(Number(values.port), '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
