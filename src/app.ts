@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import { RelayServices } from './services.js';
 import { RelayError } from './errors.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   logger?: Logger;
   metrics?: RelayMetrics;
   cooldowns?: Cooldowns;
+  /** DNS for upstream connections (tests resolve made-up names without a network). */
+  lookup?: LookupFunction;
 }
 
 export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promise<FastifyInstance> {

@@ -1,4 +1,5 @@
 /** The services the app decorates itself with; routes read them, never build them. */
+import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import { RelayMetrics } from './metrics.js';
 import { Cooldowns } from './upstream/cooldown.js';
@@ -9,8 +10,11 @@ export class RelayServices {
   readonly metrics: RelayMetrics;
   readonly cooldowns: Cooldowns;
 
-  constructor(loaded: LoadedConfig, options: { metrics?: RelayMetrics; cooldowns?: Cooldowns } = {}) {
-    this.current = new RelayState(loaded);
+  private readonly lookup?: LookupFunction;
+
+  constructor(loaded: LoadedConfig, options: { metrics?: RelayMetrics; cooldowns?: Cooldowns; lookup?: LookupFunction } = {}) {
+    this.lookup = options.lookup;
+    this.current = new RelayState(loaded, this.lookup);
     this.metrics = options.metrics ?? new RelayMetrics();
     this.cooldowns = options.cooldowns ?? new Cooldowns();
   }
@@ -22,7 +26,7 @@ export class RelayServices {
   /** Swaps in a new config; the old pools close once their in-flight requests are done. */
   replace(loaded: LoadedConfig): void {
     const old = this.current;
-    this.current = new RelayState(loaded);
+    this.current = new RelayState(loaded, this.lookup);
     void old.close();
   }
 

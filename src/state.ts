@@ -3,6 +3,7 @@
  * model catalog, its upstream pools and discovery cache. In-flight requests keep the state they
  * started with.
  */
+import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { Catalog } from './catalog.js';
 import { UpstreamPools } from './upstream/pools.js';
@@ -12,8 +13,8 @@ export class RelayState {
   readonly pools: UpstreamPools;
   readonly discovery: ModelDiscovery;
 
-  constructor(readonly loaded: LoadedConfig) {
-    this.pools = new UpstreamPools(loaded.catalog.providers.values());
+  constructor(readonly loaded: LoadedConfig, lookup?: LookupFunction) {
+    this.pools = new UpstreamPools(loaded.catalog.providers.values(), lookup);
     this.discovery = new ModelDiscovery(this.pools);
   }
 

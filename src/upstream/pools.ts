@@ -3,12 +3,13 @@
  * when that config is replaced, never per request.
  */
 import { Pool } from 'undici';
+import type { LookupFunction } from 'node:net';
 import type { ResolvedProvider } from '../catalog.js';
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(providers: Iterable<ResolvedProvider>, private readonly connect?: Pool.Options['connect']) {
+  constructor(providers: Iterable<ResolvedProvider>, private readonly lookup?: LookupFunction) {
     for (const provider of providers) this.forProvider(provider);
   }
 
@@ -23,7 +24,7 @@ export class UpstreamPools {
         // Our own CallDeadline owns header/body timing; undici's timers would only race it.
         headersTimeout: 0,
         bodyTimeout: 0,
-        connect: { timeout: provider.timeouts.connectMs, ...(typeof this.connect === 'object' ? this.connect : {}) },
+        connect: { timeout: provider.timeouts.connectMs, ...(this.lookup ? { lookup: this.lookup } : {}) },
       });
       this.pools.set(key, pool);
     }

@@ -1,5 +1,6 @@
 /** Builds lmrelay through buildApp on 127.0.0.1 with a config object, capturing its log lines. */
 import { Writable } from 'node:stream';
+import type { LookupFunction } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { buildApp } from '../../src/app.js';
@@ -16,7 +17,7 @@ export interface RelayUnderTest {
   close(): Promise<void>;
 }
 
-export async function startRelay(config: unknown, options: { env?: NodeJS.ProcessEnv; cooldowns?: Cooldowns } = {}): Promise<RelayUnderTest> {
+export async function startRelay(config: unknown, options: { env?: NodeJS.ProcessEnv; cooldowns?: Cooldowns; lookup?: LookupFunction } = {}): Promise<RelayUnderTest> {
   const logs: any[] = [];
   const lines: string[] = [];
   const destination = new Writable({
@@ -30,7 +31,7 @@ export async function startRelay(config: unknown, options: { env?: NodeJS.Proces
     },
   });
   const loaded = validateConfig(config, 'test', options.env ?? process.env);
-  const app = await buildApp(loaded, { logger: createLogger({ level: 'debug', destination }), cooldowns: options.cooldowns });
+  const app = await buildApp(loaded, { logger: createLogger({ level: 'debug', destination }), cooldowns: options.cooldowns, lookup: options.lookup });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
@@ -66,4 +67,20 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+/** A DNS stand-in: names map to addresses, or to an error code such as ENOTFOUND. */
+export function staticLookup(table: Record<string, string>): LookupFunction {
+  return ((hostname: string, options: any, callback: any) => {
+    const cb = typeof options === 'function' ? options : callback;
+    const all = typeof options === 'object' && options?.all;
+    const value = table[hostname];
+    if (!value || /^E[A-Z_]+$/.test(value)) {
+      const err = Object.assign(new Error(`getaddrinfo ${value ?? 'ENOTFOUND'} ${hostname}`), { code: value ?? 'ENOTFOUND', hostname });
+      return process.nextTick(cb, err);
+    }
+    const family = value.includes(':') ? 6 : 4;
+    if (all) process.nextTick(cb, null, [{ address: value, family }]);
+    else process.nextTick(cb, null, value, family);
+  }) as LookupFunction;
 }

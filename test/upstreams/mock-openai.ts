@@ -88,6 +88,7 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   else for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
   for (let i = 0; i < pieces.length; i++) {
     if (stopAfter && i === Number(stopAfter[2])) {
+      await sleep(20); // let the chunks already written reach the client first
       if (stopAfter[1] === 'reset') req.socket.destroy();
       return; // stall: keep the socket open, send nothing more
     }
