@@ -12,6 +12,7 @@ import type { Cooldowns } from './upstream/cooldown.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
+import responsesRoute from '../routes/responses.js';
 
 export interface AppDeps {
   logger?: Logger;
@@ -74,6 +75,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   await app.register(healthRoutes);
   await app.register(modelsRoute);
   await app.register(chatCompletionsRoute);
+  await app.register(responsesRoute);
   return app;
 }
 

@@ -81,11 +81,20 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const stopAfter = /^(stall|reset)-after-(\d+)$/.exec(model);
   const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
   if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
-  if (model === 'think') pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
+  if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
+  const toolName = body.tools?.[0]?.function?.name;
+  if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
+    write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
+    for (const part of ['{"city"', ':"Par', 'is"}']) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
+    write(chunk(model, {}, 'tool_calls'));
+    write('[DONE]');
+    return res.end();
+  }
+  if (body.messages?.at(-1)?.role === 'tool') pieces.push({ content: 'Tool said: ' }, { content: String(body.messages.at(-1).content) });
   const words = values.chunks ? Number(values.chunks) : 0;
   const text = model === 'echo' ? JSON.stringify(body) : replyText(model);
   if (words) for (let i = 0; i < words; i++) pieces.push({ content: `w${i} ` });
-  else for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
+  else if (body.messages?.at(-1)?.role !== 'tool') for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
   for (let i = 0; i < pieces.length; i++) {
     if (stopAfter && i === Number(stopAfter[2])) {
       await sleep(20); // let the chunks already written reach the client first
@@ -99,7 +108,7 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
     write(chunk(model, pieces[i]));
     if (chunkDelayMs) await sleep(chunkDelayMs);
   }
-  write(chunk(model, {}, 'stop'));
+  write(chunk(model, {}, model === 'length' ? 'length' : 'stop'));
   if (body.stream_options?.include_usage) {
     write({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: { prompt_tokens: 7, completion_tokens: pieces.length, total_tokens: 7 + pieces.length } });
   }
@@ -150,17 +159,68 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
     res.write('{"id":"x",');
     return; // body never completes
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: model === 'echo' ? JSON.stringify(body) : replyText(model) };
+  const toolName = body.tools?.[0]?.function?.name;
+  const lastMessage = body.messages?.at(-1);
+  if (model === 'tool' && toolName && lastMessage?.role !== 'tool') {
+    return sendJson(res, 200, {
+      id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
+      usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
+    });
+  }
+  const message: Record<string, unknown> = { role: 'assistant', content: model === 'echo' ? JSON.stringify(body) : lastMessage?.role === 'tool' ? `Tool said: ${lastMessage.content}` : replyText(model) };
   if (model === 'reasoning') message.reasoning_content = 'Let me think.';
-  if (model === 'think') message.content = `<think>secret plan</think>${replyText(model)}`;
+  if (model.startsWith('think')) message.content = `<think>secret plan</think>${replyText(model)}`;
   sendJson(res, 200, {
     id: 'chatcmpl-mock',
     object: 'chat.completion',
     created: 1700000000,
     model,
-    choices: [{ index: 0, message, finish_reason: 'stop' }],
+    choices: [{ index: 0, message, finish_reason: model === 'length' ? 'length' : 'stop' }],
     usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
   });
+}
+
+/** /v1/responses in llama.cpp's style: its stream lacks sequence_number and output_index. */
+async function responses(req: IncomingMessage, res: ServerResponse, body: any) {
+  const model: string = String(body.model ?? '');
+  const status = /^status-(\d+)$/.exec(model);
+  if (status) return sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
+  if (model === 'hang') return;
+  const lastInput = Array.isArray(body.input) ? body.input.at(-1) : undefined;
+  const text = lastInput?.type === 'function_call_output' ? `Tool said: ${lastInput.output}` : replyText(model);
+  const tool = model === 'tool' && body.tools?.[0]?.name && lastInput?.type !== 'function_call_output' ? body.tools[0].name : undefined;
+  const output: any[] = [];
+  if (model === 'reasoning') output.push({ id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'Let me think.' }] });
+  if (tool) output.push({ id: 'fc_1', type: 'function_call', call_id: 'call_mock1', name: tool, arguments: '{"city":"Paris"}', status: 'completed' });
+  else output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
+  const usage = { input_tokens: 9, output_tokens: 4, total_tokens: 13 };
+  const response = { id: 'resp_mock', object: 'response', created_at: 1700000000, model, status: 'completed', output, usage };
+  if (!body.stream) return sendJson(res, 200, response);
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('response.created', { response: { id: 'resp_mock', object: 'response', status: 'in_progress' } });
+  for (const item of output) {
+    if (item.type === 'reasoning') {
+      send('response.output_item.added', { item: { ...item, content: [] } });
+      send('response.reasoning_text.delta', { item_id: item.id, delta: 'Let me think.' });
+      send('response.output_item.done', { item });
+    } else if (item.type === 'function_call') {
+      send('response.output_item.added', { item: { ...item, arguments: '' } });
+      send('response.function_call_arguments.delta', { item_id: item.id, delta: item.arguments });
+      send('response.function_call_arguments.done', { item_id: item.id, arguments: item.arguments });
+      send('response.output_item.done', { item });
+    } else {
+      send('response.output_item.added', { item: { ...item, content: [] } });
+      send('response.content_part.added', { item_id: item.id, part: { type: 'output_text', text: '' } });
+      for (const w of text.split(/(?<= )/)) send('response.output_text.delta', { item_id: item.id, delta: w });
+      send('response.output_text.done', { item_id: item.id, text });
+      send('response.content_part.done', { item_id: item.id, part: item.content[0] });
+      send('response.output_item.done', { item });
+    }
+  }
+  send('response.completed', { response });
+  res.end();
 }
 
 function models(res: ServerResponse) {
@@ -195,6 +255,7 @@ const server = createServer((req, res) => {
     received.push({ method: req.method ?? '', path: url, headers: req.headers, body });
     if (req.method === 'GET' && url === '/v1/models') return models(res);
     if (req.method === 'POST' && url === '/v1/chat/completions') return void chat(req, res, body);
+    if (req.method === 'POST' && url === '/v1/responses') return void responses(req, res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });
