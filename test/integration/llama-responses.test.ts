@@ -1,0 +1,58 @@
+/** The real llama.cpp server through every Responses translation path: same text as direct. */
+import t from 'tap';
+import OpenAI from 'openai';
+import { startLlama, type LlamaServer } from '../helpers/llama.js';
+import { startRelay } from '../helpers/relay.js';
+
+const llama = await startLlama();
+if (typeof llama === 'string') t.plan(0, `real llama.cpp tests skipped: ${llama}`);
+else await run(llama);
+
+async function run(llama: LlamaServer) {
+  const relay = await startRelay({
+    models: {
+      providers: {
+        chat: { baseUrl: llama.baseUrl, models: [{ id: 'tiny' }] },
+        resp: { baseUrl: llama.baseUrl, api: 'openai-responses', models: [{ id: 'tiny' }] },
+      },
+    },
+  });
+  t.teardown(async () => {
+    await relay.close();
+    await llama.close();
+  });
+  const direct = new OpenAI({ baseURL: llama.baseUrl, apiKey: 'x', maxRetries: 0 });
+  const prompt = 'Tell me a story.';
+  const want = (await direct.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 20 })).choices[0].message.content;
+  const wantResponses = (await direct.responses.create({ model: 'tiny', input: prompt, temperature: 0, max_output_tokens: 20 })).output_text;
+
+  t.test('responses.create through Chat translation and through pass-through', async (t) => {
+    t.ok(want, 'the model said something');
+    const viaChat = await relay.client.responses.create({ model: 'chat/tiny', input: prompt, temperature: 0, max_output_tokens: 20 });
+    t.equal(viaChat.output_text, want);
+    t.equal(viaChat.status, 'incomplete', 'stopped at max_output_tokens: incomplete, as OpenAI says');
+    const passed = await relay.client.responses.create({ model: 'resp/tiny', input: prompt, temperature: 0, max_output_tokens: 20 });
+    t.equal(passed.output_text, wantResponses);
+  });
+
+  t.test('responses.stream validates on both paths and gives the same text', async (t) => {
+    for (const [model, expected] of [['chat/tiny', want], ['resp/tiny', wantResponses]] as const) {
+      const stream = relay.client.responses.stream({ model, input: prompt, temperature: 0, max_output_tokens: 20 });
+      const seqs: number[] = [];
+      for await (const e of stream) seqs.push(e.sequence_number);
+      const final = await stream.finalResponse();
+      t.equal(final.output_text, expected, model);
+      t.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), 'sequence numbers filled in and rising');
+    }
+  });
+
+  t.test('chat.completions on the Responses upstream equals the direct Responses text', async (t) => {
+    const got = await relay.client.chat.completions.create({ model: 'resp/tiny', messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 20 });
+    t.equal(got.choices[0].message.content, wantResponses);
+    let streamed = '';
+    for await (const c of await relay.client.chat.completions.create({ model: 'resp/tiny', stream: true, messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 20 })) {
+      streamed += c.choices[0]?.delta?.content ?? '';
+    }
+    t.equal(streamed, wantResponses);
+  });
+}
