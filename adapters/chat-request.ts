@@ -1,20 +1,50 @@
-/** Shapes a client's Chat Completions body for one model of the chain. */
+/**
+ * Shapes a client's Chat Completions body for one model of the chain. The steps are a table:
+ * each runs only when its setting asks for it, and the list of steps of a model is worked out
+ * once and cached, not per request.
+ */
 import type { ChatRequest } from './types.js';
+import type { Compat } from '../src/config/schema.js';
 import { applyParams } from './apply-params.js';
 import { defaultToolChoice } from './tool-choice.js';
 import { requestStreamUsage } from './stream-usage.js';
+import { developerToSystem } from './developer-role.js';
+import { flattenStringContent } from './string-content.js';
+import { stripTools } from './strip-tools.js';
+import { dropLeanTools } from './lean-tools.js';
+import { dropStrictTools } from './strict-tools.js';
+import { renameMaxTokens } from './max-tokens-field.js';
 
 export interface ChatTargetInfo {
+  ref: string;
   upstreamModel: string;
   params?: Record<string, unknown>;
-  compat: { supportsUsageInStreaming?: boolean };
+  compat: Compat;
+  inputs?: readonly string[];
+  leanDropTools?: readonly string[];
 }
 
-export function shapeChatRequest(client: ChatRequest, target: ChatTargetInfo): ChatRequest {
-  let body: ChatRequest = { ...client, model: target.upstreamModel };
-  body = applyParams(body, target.params);
-  body.model = target.upstreamModel;
-  body = defaultToolChoice(body);
-  body = requestStreamUsage(body, target.compat.supportsUsageInStreaming !== false);
+type Step = (body: ChatRequest, target: ChatTargetInfo) => ChatRequest;
+
+const STEPS: Array<{ when: (t: ChatTargetInfo) => boolean; apply: Step }> = [
+  { when: (t) => t.params !== undefined, apply: (b, t) => applyParams(b, t.params) },
+  { when: () => true, apply: (b, t) => ((b.model = t.upstreamModel), b) },
+  { when: (t) => t.leanDropTools !== undefined, apply: (b, t) => dropLeanTools(b, t.leanDropTools) },
+  { when: (t) => t.compat.supportsTools === false, apply: (b) => stripTools(b) },
+  { when: (t) => t.compat.supportsTools !== false, apply: (b) => defaultToolChoice(b) },
+  { when: (t) => t.compat.supportsStrictTools === false, apply: (b) => dropStrictTools(b) },
+  { when: (t) => t.compat.supportsDeveloperRole === false, apply: (b) => developerToSystem(b) },
+  { when: (t) => t.compat.requiresStringContent === true, apply: (b, t) => flattenStringContent(b, t.ref, t.inputs) },
+  { when: (t) => t.compat.maxTokensField !== undefined, apply: (b, t) => renameMaxTokens(b, t.compat.maxTokensField!) },
+  { when: () => true, apply: (b, t) => requestStreamUsage(b, t.compat.supportsUsageInStreaming !== false) },
+];
+
+const plans = new WeakMap<object, Step[]>();
+
+export function shapeChatRequest(client: ChatRequest, target: ChatTargetInfo, cacheKey: object = target): ChatRequest {
+  let plan = plans.get(cacheKey);
+  if (!plan) plans.set(cacheKey, (plan = STEPS.filter((s) => s.when(target)).map((s) => s.apply)));
+  let body: ChatRequest = { ...client };
+  for (const step of plan) body = step(body, target);
   return body;
 }

@@ -37,7 +37,19 @@ export interface ModelTarget {
   alias?: string;
   compat: Compat;
   reasoning: boolean;
+  /** Tool names dropped from requests (localModelLean), or undefined. */
+  leanDropTools?: readonly string[];
+  contextWindow?: number;
+  /** agents.defaults.models[ref].params */
+  params?: Record<string, unknown>;
+  /** Input kinds the model takes (model `input`). */
+  inputs?: readonly string[];
 }
+
+/** Below this a model is refused (agents' prompts do not fit); below the warning level it is logged. */
+export const CONTEXT_REFUSE_BELOW = 16_000;
+export const CONTEXT_WARN_BELOW = 32_000;
+export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -73,16 +85,30 @@ export class Catalog {
   private readonly chains = new Map<string, readonly ModelTarget[]>();
   private readonly defaultFallbacks: readonly string[];
   private readonly settings: Record<string, ModelSettings>;
+  private readonly lean: { all: boolean; tools: readonly string[] };
+  /** Things worth saying at load that do not make the config invalid. */
+  readonly warnings: string[] = [];
 
   constructor(config: Config, readonly problems: string[] = []) {
     const providers = new Map<string, ResolvedProvider>();
     for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
     this.providers = providers;
     this.settings = config.agents.defaults.models;
+    const experimental = config.agents.defaults.experimental;
+    this.lean = { all: experimental?.localModelLean === true, tools: experimental?.leanDropTools ?? DEFAULT_LEAN_DROP_TOOLS };
     const defaults = config.agents.defaults.model;
 
     for (const provider of providers.values()) {
-      for (const model of provider.config.models) this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
+      provider.config.models.forEach((model, i) => {
+        this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
+        const window = model.contextWindow;
+        if (window !== undefined && window < CONTEXT_WARN_BELOW) {
+          this.warnings.push(
+            `models.providers.${provider.id}.models[${i}].contextWindow: ${window} tokens is small for agents (below ${CONTEXT_WARN_BELOW})` +
+              (window < CONTEXT_REFUSE_BELOW ? `; requests to it are refused below ${CONTEXT_REFUSE_BELOW}: raise the server's context limit or pick a larger model` : ''),
+          );
+        }
+      });
     }
     for (const [ref, settings] of Object.entries(this.settings)) {
       const target = this.targetForRef(ref, `agents.defaults.models["${ref}"]`);
@@ -185,6 +211,10 @@ export class Catalog {
       alias: settings?.alias,
       compat: model?.compat ?? {},
       reasoning: model?.reasoning ?? false,
+      leanDropTools: (settings?.localModelLean ?? this.lean.all) ? this.lean.tools : undefined,
+      contextWindow: model?.contextWindow,
+      params: settings?.params,
+      inputs: model?.input,
     };
   }
 

@@ -33,6 +33,7 @@ export function buildCli(): Command {
       try {
         const loaded = loadConfigFile(pickConfigSource(opts.config));
         const models = loaded.catalog.list().length;
+        for (const warning of loaded.catalog.warnings) console.log(`warning: ${warning}`);
         console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
       } catch (err) {
         fail(err);

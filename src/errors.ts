@@ -37,6 +37,8 @@ export interface RelayErrorInit {
   retryable?: boolean;
   /** Seconds an upstream asked us to wait (Retry-After). */
   retryAfterSeconds?: number;
+  /** Refused before anything was sent (context preflight): try the next model, count no failure. */
+  preflight?: boolean;
   cause?: unknown;
 }
 
@@ -48,6 +50,7 @@ export class RelayError extends Error {
   readonly failureKind?: FailureKind;
   readonly retryable: boolean;
   readonly retryAfterSeconds?: number;
+  readonly preflight: boolean;
 
   constructor(message: string, init: RelayErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -59,6 +62,7 @@ export class RelayError extends Error {
     this.failureKind = init.failureKind;
     this.retryable = init.retryable ?? false;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.preflight = init.preflight ?? false;
   }
 
   toJSON(): OpenAIErrorBody {

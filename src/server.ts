@@ -18,6 +18,7 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   const host = opts.host ?? loaded.config.server.host;
   const port = opts.port ?? loaded.config.server.port;
   warnIfExposed(loaded, host, opts.logger);
+  for (const warning of loaded.catalog.warnings) opts.logger.warn(warning);
   await app.listen({ host, port });
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);

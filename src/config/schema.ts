@@ -19,6 +19,8 @@ export const compatSchema = z.strictObject({
   maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   /** Drop `strict` from function tools. */
   supportsStrictTools: z.boolean().optional(),
+  /** Turn `[tool]{json}[END_TOOL_REQUEST]` text into real tool calls (default on). */
+  bracketToolCalls: z.boolean().optional(),
   /** The upstream can continue from `previous_response_id` (openai-responses only). */
   supportsPreviousResponseId: z.boolean().optional(),
 });
@@ -66,6 +68,8 @@ export const modelSettingsSchema = z.strictObject({
   /** Merged into every request to this model; `extra_body` last. */
   params: z.record(z.string(), z.unknown()).optional(),
   fallbacks: z.array(z.string()).optional(),
+  /** Drop heavyweight tools (agents.defaults.experimental.leanDropTools) for this model. */
+  localModelLean: z.boolean().optional(),
 });
 
 export const serverSchema = z.strictObject({
@@ -95,6 +99,12 @@ export const configSchema = z.looseObject({
             })
             .default({ fallbacks: [] }),
           models: z.record(z.string(), modelSettingsSchema).default({}),
+          experimental: z
+            .looseObject({
+              localModelLean: z.boolean().optional(),
+              leanDropTools: z.array(z.string()).optional(),
+            })
+            .optional(),
         })
         .default({ model: { fallbacks: [] }, models: {} }),
     })

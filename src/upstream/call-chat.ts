@@ -12,6 +12,9 @@ import { chatRequestToResponses } from '../../adapters/responses/chat-request-to
 import { responseToChatCompletion } from '../../adapters/responses/response-to-chat.js';
 import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-chat-stream.js';
 import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
+import { checkContextWindow } from '../../adapters/context-preflight.js';
+import { repairChatCompletion, repairChatStream, type AnswerOptions } from '../../adapters/chat-answer.js';
+import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callChatCompletions } from './chat-completions.js';
@@ -21,15 +24,34 @@ export type ChatAnswer =
   | { kind: 'json'; body: any; text?: string }
   | { kind: 'stream'; frames: AsyncIterable<Frame>; transforms: FrameTransform[] };
 
+const warnedNoTools = new WeakSet<ModelTarget>();
+
 export async function callChat(ctx: CallContext, target: ModelTarget, client: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
-  const payload = shapeChatRequest(client, { upstreamModel: target.upstreamModel, params: target.settings?.params, compat: target.compat });
+  const payload = shapeChatRequest(client, target);
+  checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW);
+  if (target.compat.supportsTools === false && client.tools?.length && !warnedNoTools.has(target)) {
+    warnedNoTools.add(target);
+    ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);
+  }
   if (target.provider.api === 'openai-responses') return viaResponses(ctx, target, payload, deadline);
   const result = await callChatCompletions(ctx, target, stripOpenAIOnlyFields(payload), deadline);
+  const repair = answerOptions(ctx, target);
   if (result.kind === 'json') {
-    const changed = separateReasoning(result.body, target.reasoning);
-    return changed ? { kind: 'json', body: result.body } : result;
+    const separated = separateReasoning(result.body, target.reasoning);
+    const repaired = repairChatCompletion(result.body, payload, repair);
+    return separated || repaired ? { kind: 'json', body: result.body } : result;
   }
-  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning)] };
+  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, repair)] };
+}
+
+function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
+  const about = { runId: ctx.id, provider: target.provider.id, model: target.ref };
+  return {
+    bracketToolCalls: target.compat.bracketToolCalls !== false,
+    onLookAlike: (found) =>
+      ctx.log.warn({ ...about, pattern: found.pattern, tool: found.tool }, 'reply text looks like a tool call but the provider sent no structured call; left as text'),
+    onDroppedBlock: (name) => ctx.log.warn({ ...about, tool: name }, 'removed a bracketed tool block that names no tool of the request'),
+  };
 }
 
 async function viaResponses(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {

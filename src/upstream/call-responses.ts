@@ -12,6 +12,8 @@ import { chatCompletionToResponse } from '../../adapters/responses/chat-to-respo
 import { chatStreamToResponsesEvents } from '../../adapters/responses/chat-stream-to-events.js';
 import { fillResponsesStreamFields } from '../../adapters/responses/fill-stream-fields.js';
 import { usageTap } from '../../adapters/stream-usage.js';
+import { checkContextWindow } from '../../adapters/context-preflight.js';
+import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callResponsesApi } from './responses-api.js';
@@ -27,7 +29,8 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
   const countUsage = (usage: unknown) => ctx.metrics.countUsage(target.provider.id, target.ref, usage);
 
   if (native) {
-    const payload = stripOpenAIOnlyFields({ ...applyParams(client, target.settings?.params), model: target.upstreamModel });
+    const payload = stripOpenAIOnlyFields({ ...applyParams(client, target.params), model: target.upstreamModel });
+    checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW);
     const result = await callResponsesApi(ctx, target, payload, deadline);
     if (result.kind === 'json') {
       countUsage(result.body.usage);

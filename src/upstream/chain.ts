@@ -23,6 +23,8 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
   let last: RelayError | undefined;
   let previous: ModelTarget | undefined;
   let attempts = 0;
+  let preflight: RelayError | undefined;
+  let allPreflight = true;
   for (const target of pickTargets(ctx, chain, notes)) {
     if (previous) ctx.metrics.fallbacks.inc({ from: previous.ref, to: target.ref });
     previous = target;
@@ -36,12 +38,22 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
     } catch (err) {
       deadline.dispose();
       const failure = classifyError(err, label, deadline.reason);
+      if (failure.preflight) {
+        // Refused before sending (too large for this model): no upstream failure, try the next.
+        notes.push(failure.message);
+        attempts--;
+        preflight = preflight ?? failure;
+        last = failure;
+        continue;
+      }
+      allPreflight = false;
       recordFailure(ctx, target, failure, attempts);
       if (failure.failureKind === 'client_abort' || !failure.retryable) throw failure;
       notes.push(failure.message);
       last = failure;
     }
   }
+  if (preflight && allPreflight) throw preflight;
   throw exhausted(notes, last);
 }
 

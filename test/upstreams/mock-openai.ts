@@ -81,6 +81,7 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const stopAfter = /^(stall|reset)-after-(\d+)$/.exec(model);
   const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
   if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
+  if (model === 'empty-tools') pieces.push({ tool_calls: [] });
   if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
   const toolName = body.tools?.[0]?.function?.name;
   if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
@@ -92,8 +93,9 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   }
   if (body.messages?.at(-1)?.role === 'tool') pieces.push({ content: 'Tool said: ' }, { content: String(body.messages.at(-1).content) });
   const words = values.chunks ? Number(values.chunks) : 0;
-  const text = model === 'echo' ? JSON.stringify(body) : replyText(model);
+  const text = model === 'echo' ? JSON.stringify(body) : (QUIRK_TEXT[model] ?? replyText(model));
   if (words) for (let i = 0; i < words; i++) pieces.push({ content: `w${i} ` });
+  else if (QUIRK_TEXT[model]) for (let i = 0, n = 1; i < text.length; i += n, n = (n % 3) + 1) pieces.push({ content: text.slice(i, i + n) });
   else if (body.messages?.at(-1)?.role !== 'tool') for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
   for (let i = 0; i < pieces.length; i++) {
     if (stopAfter && i === Number(stopAfter[2])) {
@@ -116,8 +118,34 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   res.end();
 }
 
+/** Models that fail the way strict real servers do when sent what they cannot take. */
+const QUIRKS: Record<string, (body: any) => [number, string] | undefined> = {
+  'strict-content': (b) =>
+    b.messages?.some((m: any) => m.content != null && typeof m.content !== 'string')
+      ? [400, '1 validation error: messages[0].content: Input should be a valid string']
+      : undefined,
+  'no-tools-template': (b) => (b.tools ? [500, 'Jinja template error: tools are not supported by this chat template'] : undefined),
+  'no-developer': (b) => (b.messages?.some((m: any) => m.role === 'developer') ? [400, "Conversation roles must alternate; unknown role 'developer'"] : undefined),
+  'max-completion-only': (b) => (b.max_tokens !== undefined ? [400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."] : undefined),
+  'no-strict': (b) => (b.tools?.some((t: any) => 'strict' in (t.function ?? {})) ? [400, "Unrecognized key 'strict' in tools[0].function"] : undefined),
+  'no-stream-options': (b) => (b.stream_options !== undefined ? [400, "Unrecognized request argument supplied: stream_options"] : undefined),
+};
+
+/** Models whose reply text is a fixed quirk of some local model. */
+const QUIRK_TEXT: Record<string, string> = {
+  bracket: 'Let me check. [weather]\n{"city": "Paris"}\n[END_TOOL_REQUEST]',
+  'bracket-unknown': 'Sure. [launch_rockets]\n{"count": 3}\n[END_TOOL_REQUEST]Done.',
+  'bracket-lmstudio': '[TOOL_REQUEST]{"name": "weather", "arguments": {"city": "Oslo"}}[END_TOOL_REQUEST]',
+  'lookalike-xml': '<tool_call>{"name": "weather", "arguments": {"city": "Paris"}}</tool_call>',
+  'lookalike-json': '{"name": "weather", "arguments": {"city": "Paris"}}',
+  'lookalike-react': 'Thought: I need the weather.\nAction: weather\nAction Input: {"city": "Paris"}',
+  'array-brackets': 'Arrays look like [1, 2, 3] and [x] is fine.',
+};
+
 async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   const model: string = String(body.model ?? '');
+  const quirk = QUIRKS[model]?.(body);
+  if (quirk) return sendJson(res, quirk[0], errorBody(quirk[0], quirk[1]));
   const status = /^status-(\d+)$/.exec(model);
   if (status) return sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
   const retry = /^retry-after-(\d+)$/.exec(model);
@@ -126,9 +154,6 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   if (model === 'reset') return req.socket.destroy();
   const slow = /^slow-(\d+)$/.exec(model);
   if (slow) await sleep(Number(slow[1]));
-  if (dialect === 'vllm' && Array.isArray(body.messages) && body.messages.some((m: any) => typeof m.content !== 'string' && m.content !== null && m.content !== undefined) && listedModels.includes('strict')) {
-    return sendJson(res, 400, errorBody(400, 'messages[0].content: Input should be a valid string'));
-  }
   if (body.stream) {
     if (model === 'garbage') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -168,7 +193,11 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
       usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
     });
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: model === 'echo' ? JSON.stringify(body) : lastMessage?.role === 'tool' ? `Tool said: ${lastMessage.content}` : replyText(model) };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: model === 'echo' ? JSON.stringify(body) : lastMessage?.role === 'tool' ? `Tool said: ${lastMessage.content}` : (QUIRK_TEXT[model] ?? replyText(model)),
+  };
+  if (model === 'empty-tools') message.tool_calls = [];
   if (model === 'reasoning') message.reasoning_content = 'Let me think.';
   if (model.startsWith('think')) message.content = `<think>secret plan</think>${replyText(model)}`;
   sendJson(res, 200, {

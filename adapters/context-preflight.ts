@@ -1,0 +1,44 @@
+/**
+ * Refuses, before anything is sent, a request that cannot fit the model's context window: a
+ * window too small for agents at all, or an estimated prompt plus max tokens over the window.
+ * The error is a preflight one: the chain moves on to a model with a larger window.
+ */
+import { RelayError } from '../src/errors.js';
+import type { Json } from './types.js';
+
+export const CHARS_PER_TOKEN = 4;
+
+/** A deliberately low estimate (chars / 4, data URLs skipped): a false refusal is worse than a server's own 400. */
+export function estimatePromptTokens(body: Json): number {
+  let chars = 0;
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 12) return;
+    if (typeof v === 'string') {
+      if (!v.startsWith('data:')) chars += v.length;
+    } else if (Array.isArray(v)) for (const x of v) walk(x, depth + 1);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x, depth + 1);
+  };
+  walk(body.messages, 0);
+  walk(body.input, 0);
+  walk(body.instructions, 0);
+  walk(body.tools, 0);
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+export function checkContextWindow(body: Json, ref: string, contextWindow: number | undefined, refuseBelow: number): void {
+  if (!contextWindow) return;
+  if (contextWindow < refuseBelow) {
+    throw new RelayError(
+      `${ref} has a context window of ${contextWindow} tokens, too small for this kind of request (at least ${refuseBelow} needed): raise the model server's context limit (and contextWindow in the config) or pick a larger model`,
+      { status: 400, code: 'context_window_too_small', param: 'model', preflight: true, retryable: true },
+    );
+  }
+  const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || 0;
+  const prompt = estimatePromptTokens(body);
+  if (prompt + maxTokens > contextWindow) {
+    throw new RelayError(
+      `${ref}: this request needs about ${prompt} prompt tokens${maxTokens ? ` + ${maxTokens} max tokens` : ''}, more than its context window of ${contextWindow}; shorten the conversation or pick a model with a larger window`,
+      { status: 400, code: 'context_length_exceeded', param: 'messages', preflight: true, retryable: true },
+    );
+  }
+}
