@@ -9,6 +9,7 @@ import { RelayError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
+import { inboundAuth } from './auth.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
@@ -50,6 +51,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequest', inboundAuth(app));
   app.addHook('onResponse', async (request, reply) => {
     const info = request.relayInfo;
     if (!info || !request.routeOptions.url?.startsWith('/v1/')) return;
@@ -65,7 +67,9 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     if (relayError.status >= 500 && !(error instanceof RelayError)) request.log.error({ err: error }, 'unexpected error');
     request.relayInfo ??= {};
     if (relayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(relayError.retryAfterSeconds)));
-    return reply.code(relayError.status).type('application/json; charset=utf-8').send(relayError.toJSON());
+    const body = relayError.toJSON();
+    body.error.message = app.relay.state.loaded.scrubber.scrub(body.error.message);
+    return reply.code(relayError.status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     const err = new RelayError(`no route for ${request.method} ${request.url.split('?')[0]}`, { status: 404, code: 'unknown_url' });

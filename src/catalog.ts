@@ -26,6 +26,8 @@ export interface ResolvedProvider {
   discover: boolean;
   /** Accept any model id under this provider, not only the listed ones. */
   open: boolean;
+  /** Set when the security audit refuses this provider (placeholder key on a public host). */
+  refusal?: string;
 }
 
 export interface ModelTarget {

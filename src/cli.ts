@@ -33,7 +33,11 @@ export function buildCli(): Command {
       try {
         const loaded = loadConfigFile(pickConfigSource(opts.config));
         const models = loaded.catalog.list().length;
-        for (const warning of loaded.catalog.warnings) console.log(`warning: ${warning}`);
+        for (const warning of [...loaded.catalog.warnings, ...loaded.security.warnings]) console.log(`warning: ${warning}`);
+        if (loaded.security.errors.length) {
+          for (const error of loaded.security.errors) console.error(`error: ${error}`);
+          process.exit(1);
+        }
         console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
       } catch (err) {
         fail(err);

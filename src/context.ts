@@ -16,4 +16,6 @@ export interface CallContext {
   pools: UpstreamPools;
   /** performance.now() at arrival. */
   startedAt: number;
+  /** Removes configured secrets from messages that leave lmrelay. */
+  scrub: (text: string) => string;
 }

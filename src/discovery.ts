@@ -28,6 +28,7 @@ export class ModelDiscovery {
   }
 
   private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
+    if (provider.refusal) return [];
     try {
       const res = await this.pools.forProvider(provider).request({
         method: 'GET',

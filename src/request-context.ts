@@ -19,5 +19,6 @@ export function createCallContext(app: FastifyInstance, request: FastifyRequest,
     cooldowns: app.relay.cooldowns,
     pools: state.pools,
     startedAt: performance.now() - reply.elapsedTime,
+    scrub: (text) => state.loaded.scrubber.scrub(text),
   };
 }

@@ -19,6 +19,9 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   const port = opts.port ?? loaded.config.server.port;
   warnIfExposed(loaded, host, opts.logger);
   for (const warning of loaded.catalog.warnings) opts.logger.warn(warning);
+  // The exposure warning is said above for the address really used (--host may override).
+  for (const warning of loaded.security.warnings.filter((w) => !w.startsWith('server.host:'))) opts.logger.warn(warning);
+  for (const error of loaded.security.errors) opts.logger.error(`${error} (its requests will be refused)`);
   await app.listen({ host, port });
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);

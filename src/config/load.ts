@@ -7,6 +7,8 @@ import { substituteEnv } from './env.js';
 import { formatPath } from './path.js';
 import { DEFAULT_CONFIG_TEXT } from './defaults.js';
 import { Catalog } from '../catalog.js';
+import { auditConfig, type SecurityFindings } from '../security/audit.js';
+import { SecretScrubber } from '../security/scrub.js';
 
 export class ConfigError extends Error {
   constructor(readonly source: string, readonly problems: string[]) {
@@ -20,6 +22,9 @@ export interface LoadedConfig {
   catalog: Catalog;
   /** Where it came from: a file path or `(built-in default)`. */
   source: string;
+  security: SecurityFindings;
+  /** Removes every configured key from text that leaves lmrelay. */
+  scrubber: SecretScrubber;
 }
 
 export const DEFAULT_CONFIG_FILE = 'lmrelay.json5';
@@ -65,7 +70,10 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   }
   const catalog = new Catalog(parsed.data, problems);
   if (problems.length) throw new ConfigError(source, problems);
-  return { config: deepFreeze(parsed.data), catalog, source };
+  const security = auditConfig(parsed.data, catalog);
+  for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
+  const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...(parsed.data.server.apiKeys ?? [])]);
+  return { config: deepFreeze(parsed.data), catalog, source, security, scrubber };
 }
 
 function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {

@@ -43,7 +43,7 @@ export async function sendStream(ctx: CallContext, reply: FastifyReply, frames: 
   if (failure) {
     recordFailure(ctx, opts.target, failure, opts.attempts);
     if (failure.failureKind !== 'client_abort' && !writer.closed) {
-      const frame = opts.errorFrame(failure);
+      const frame = opts.errorFrame(new RelayError(ctx.scrub(failure.message), { status: failure.status, code: failure.code, type: failure.type, param: failure.param }));
       await writer.write(frame.data, frame.event);
     }
     writer.end();

@@ -75,7 +75,7 @@ export function recordFailure(ctx: CallContext, target: ModelTarget, failure: Re
       rssMB: Math.round(mem.rss / 1048576),
       heapUsedMB: Math.round(mem.heapUsed / 1048576),
     },
-    `model call failed: ${failure.message}`,
+    `model call failed: ${ctx.scrub(failure.message)}`,
   );
 }
 

@@ -33,6 +33,10 @@ export function classifyError(err: unknown, label: string, abortReason?: RelayEr
   if (abortReason) return abortReason;
   if (err instanceof RelayError) return err;
   const code = findCode(err);
+  if (code === 'ELMRELAY_POLICY') {
+    // The network policy refused the address: answered at once, the chain may move on.
+    return new RelayError(`${label}: ${(err as Error).message}`, { status: 502, code: 'upstream_blocked', failureKind: 'policy', retryable: true, cause: err });
+  }
   const kind = (code && CODE_KINDS[code]) ?? (/terminated|other side closed|socket hang up/i.test(String((err as Error)?.message)) ? 'reset' : undefined);
   if (kind) {
     const timeout = kind.endsWith('timeout');

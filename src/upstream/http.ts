@@ -5,6 +5,7 @@ import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
 import { badResponse, classifyError, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
+import { RelayError } from '../errors.js';
 
 /** Error bodies are read up to this size; the rest is dropped (an HTML page can be huge). */
 export const ERROR_BODY_LIMIT = 64 * 1024;
@@ -31,6 +32,9 @@ export interface SendOptions {
 
 export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
   const { provider, deadline, label } = opts;
+  if (provider.refusal) {
+    throw new RelayError(`${label}: refused by lmrelay: ${provider.refusal}`, { status: 502, code: 'upstream_blocked', failureKind: 'policy', retryable: true });
+  }
   let res: Dispatcher.ResponseData;
   try {
     if (opts.stream) deadline.armFirstToken();

@@ -5,6 +5,7 @@
 import { Pool } from 'undici';
 import type { LookupFunction } from 'node:net';
 import type { ResolvedProvider } from '../catalog.js';
+import { guardedConnector } from '../net/guarded-connect.js';
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
@@ -14,7 +15,8 @@ export class UpstreamPools {
   }
 
   forProvider(provider: ResolvedProvider): Pool {
-    const key = `${provider.origin}|${provider.timeouts.connectMs}`;
+    const allowPrivate = provider.config.request?.allowPrivateNetwork === true;
+    const key = `${provider.origin}|${provider.timeouts.connectMs}|${allowPrivate}|${provider.id}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new Pool(provider.origin, {
@@ -24,7 +26,7 @@ export class UpstreamPools {
         // Our own CallDeadline owns header/body timing; undici's timers would only race it.
         headersTimeout: 0,
         bodyTimeout: 0,
-        connect: { timeout: provider.timeouts.connectMs, ...(this.lookup ? { lookup: this.lookup } : {}) },
+        connect: guardedConnector({ providerId: provider.id, allowPrivateNetwork: allowPrivate, connectTimeoutMs: provider.timeouts.connectMs, lookup: this.lookup }),
       });
       this.pools.set(key, pool);
     }

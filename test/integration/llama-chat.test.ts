@@ -13,7 +13,7 @@ if (typeof llama === 'string') {
 
 async function run(llama: LlamaServer) {
   const relay: RelayUnderTest = await startRelay({
-    models: { providers: { llama: { baseUrl: llama.baseUrl, apiKey: 'llama-local', models: [{ id: 'tiny', contextWindow: 4096 }] } } },
+    models: { providers: { llama: { baseUrl: llama.baseUrl, apiKey: 'llama-local', models: [{ id: 'tiny' }] } } },
     agents: { defaults: { model: { primary: 'llama/tiny' } } },
   });
   t.teardown(async () => {

@@ -29,7 +29,7 @@ function config(fallbacks: string[] = ['good/ok'], perModel: Record<string, unkn
       providers: {
         refused: { baseUrl: `http://127.0.0.1:${refusedPort}/v1`, models: [] },
         silent: { baseUrl: `https://127.0.0.1:${silentPort}/v1`, connectTimeoutSeconds: 0.3, models: [] },
-        nowhere: { baseUrl: 'http://nowhere.test:8000/v1', models: [] },
+        nowhere: { baseUrl: 'http://nowhere.test:8000/v1', apiKey: 'sk-test-0123456789abcdef', models: [] },
         hangs: at({ timeoutSeconds: 0.5 }),
         coldstart: at({ firstTokenTimeoutSeconds: 0.3 }),
         stalls: at({ idleTimeoutSeconds: 0.3 }),

@@ -1,0 +1,47 @@
+/**
+ * Inbound auth: with `server.apiKeys` set, every /v1/* request (and /metrics when asked) needs
+ * `Authorization: Bearer <key>` or `x-api-key: <key>`. Keys are compared as SHA-256 digests
+ * with timingSafeEqual, against every key, so timing says nothing about how close a guess was.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RelayError } from './errors.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+const digestCache = new WeakMap<readonly string[], Buffer[]>();
+
+export function keyMatches(given: string, keys: readonly string[]): boolean {
+  let digests = digestCache.get(keys);
+  if (!digests) digestCache.set(keys, (digests = keys.map(digest)));
+  const candidate = digest(given);
+  let match = false;
+  for (const d of digests) match = timingSafeEqual(candidate, d) || match;
+  return match;
+}
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+  const x = request.headers['x-api-key'];
+  return typeof x === 'string' ? x.trim() : undefined;
+}
+
+export function inboundAuth(app: FastifyInstance) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const server = app.relay.state.config.server;
+    const keys = server.apiKeys;
+    if (!keys?.length) return;
+    const path = request.url;
+    const guarded = path.startsWith('/v1/') || (server.metricsRequireAuth && path.startsWith('/metrics'));
+    if (!guarded) return;
+    const given = presentedKey(request);
+    if (given && keyMatches(given, keys)) return;
+    const err = new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
+      status: 401,
+      code: 'invalid_api_key',
+      type: 'invalid_request_error',
+    });
+    request.relayInfo ??= {};
+    await reply.code(401).type('application/json; charset=utf-8').send(err.toJSON());
+  };
+}
