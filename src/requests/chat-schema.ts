@@ -4,10 +4,14 @@
  */
 import { z } from 'zod';
 
-export const MAX_MESSAGES = 100_000;
+/** OpenAI itself allows 2048; long agent sessions get some room above that. */
+export const MAX_MESSAGES = 4096;
 
-const contentPart = z.looseObject({ type: z.string().min(1) });
-const content = z.union([z.string(), z.array(contentPart), z.null()]);
+/** NUL bytes crash some tokenizers; no real text has them. */
+export const text = z.string().refine((s) => !s.includes('\u0000'), { message: 'text must not contain NUL (\\u0000) characters' });
+
+const contentPart = z.looseObject({ type: z.string().min(1), text: text.optional() });
+const content = z.union([text, z.array(contentPart), z.null()]);
 
 const toolCall = z.looseObject({
   id: z.string().optional(),

@@ -1,5 +1,6 @@
 /** What lmrelay checks of a Responses API body; everything else passes through. */
 import { z } from 'zod';
+import { MAX_MESSAGES, text } from './chat-schema.js';
 
 const item = z.looseObject({
   type: z.string().optional(),
@@ -9,8 +10,8 @@ const item = z.looseObject({
 export const responsesRequestSchema = z
   .looseObject({
     model: z.string().optional(),
-    input: z.union([z.string(), z.array(item).max(100_000)]).optional(),
-    instructions: z.string().nullable().optional(),
+    input: z.union([text, z.array(item).max(MAX_MESSAGES)]).optional(),
+    instructions: text.nullable().optional(),
     stream: z.boolean().nullable().optional(),
     max_output_tokens: z.number().int().positive().nullable().optional(),
     temperature: z.number().min(0).nullable().optional(),

@@ -144,6 +144,10 @@ const QUIRK_TEXT: Record<string, string> = {
 
 async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   const model: string = String(body.model ?? '');
+  if (model === 'leak-key') {
+    // Like hosted APIs that quote the key they were given.
+    return sendJson(res, 401, errorBody(401, `Incorrect API key provided: ${String(req.headers.authorization).replace(/^Bearer /, '')}`));
+  }
   const quirk = QUIRKS[model]?.(body);
   if (quirk) return sendJson(res, quirk[0], errorBody(quirk[0], quirk[1]));
   const status = /^status-(\d+)$/.exec(model);
