@@ -33,7 +33,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
     return503OnClosing: true,
-    forceCloseConnections: false,
+    // On close, idle keep-alive sockets go at once; requests and streams in flight finish.
+    forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     genReqId: (req) => {
@@ -44,6 +45,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
 
   app.decorate('relay', new RelayServices(loaded, deps));
   app.addHook('onClose', async () => app.relay.close());
+  app.addHook('onReady', async () => app.relay.readiness.start());
 
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));

@@ -1,7 +1,10 @@
 /** lmrelay serve | check | models list */
 import { Command, Option } from 'commander';
 import { createLogger } from './logger.js';
-import { ConfigError, loadConfigFile, pickConfigSource } from './config/load.js';
+import { resolve } from 'node:path';
+import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickConfigSource } from './config/load.js';
+import { setConfigValue } from './config/edit.js';
+import { formatDoctorReport, runDoctor } from './doctor.js';
 import { startServer } from './server.js';
 
 export function buildCli(): Command {
@@ -39,6 +42,41 @@ export function buildCli(): Command {
           process.exit(1);
         }
         console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('probe every provider and say what works and how to fix what does not')
+    .addOption(configOption())
+    .option('--json', 'print the report as JSON')
+    .action(async (opts) => {
+      try {
+        const report = await runDoctor(loadConfigFile(pickConfigSource(opts.config)));
+        console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report));
+        process.exitCode = report.primaryUsable ? 0 : 1;
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('config')
+    .description('edit the config file')
+    .command('set <path> <value>')
+    .description('set (or with --merge, deep-merge) a value; the result is validated before it is written')
+    .addOption(configOption())
+    .option('--merge', 'deep-merge an object into what is there')
+    .option('--strict-json', 'the value must be strict JSON')
+    .action((path: string, value: string, opts) => {
+      try {
+        const source = pickConfigSource(opts.config);
+        const file = source === BUILTIN_SOURCE ? resolve(DEFAULT_CONFIG_FILE) : source;
+        const result = setConfigValue(file, path, value, { merge: opts.merge, strictJson: opts.strictJson });
+        console.log(`${file}: set ${path}`);
+        if (result.droppedComments) console.log('note: the file had comments; the json5 library cannot keep them, so they were dropped');
       } catch (err) {
         fail(err);
       }

@@ -18,4 +18,6 @@ export interface CallContext {
   startedAt: number;
   /** Removes configured secrets from messages that leave lmrelay. */
   scrub: (text: string) => string;
+  /** A model call succeeded: readiness counts it as a probe. */
+  onSuccess?: (providerId: string) => void;
 }

@@ -27,8 +27,18 @@ export class ModelDiscovery {
     return models;
   }
 
+  /** A fresh `GET /models` (no cache): did the server answer 200 in time? */
+  async reachable(provider: ResolvedProvider): Promise<boolean> {
+    return (await this.get(provider)) !== undefined;
+  }
+
   private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
-    if (provider.refusal) return [];
+    const json = await this.get(provider);
+    return json === undefined ? [] : parseModelList(json);
+  }
+
+  private async get(provider: ResolvedProvider): Promise<unknown> {
+    if (provider.refusal) return undefined;
     try {
       const res = await this.pools.forProvider(provider).request({
         method: 'GET',
@@ -37,10 +47,10 @@ export class ModelDiscovery {
         signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
       });
       const text = await res.body.text();
-      if (res.statusCode !== 200) return [];
-      return parseModelList(JSON.parse(text));
+      if (res.statusCode !== 200) return undefined;
+      return JSON.parse(text);
     } catch {
-      return [];
+      return undefined;
     }
   }
 }

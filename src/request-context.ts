@@ -20,5 +20,6 @@ export function createCallContext(app: FastifyInstance, request: FastifyRequest,
     pools: state.pools,
     startedAt: performance.now() - reply.elapsedTime,
     scrub: (text) => state.loaded.scrubber.scrub(text),
+    onSuccess: (id) => app.relay.readiness.markOk(id),
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import { isLoopbackHost } from './net/hosts.js';
+import { watchConfig } from './reload.js';
 
 export interface StartOptions {
   configSource: string;
@@ -26,7 +27,8 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);
   opts.logger.info({ address: shown, config: loaded.source, models: loaded.catalog.list().length }, `lmrelay listening on ${shown}`);
-  installSignals(app, loaded, opts.logger);
+  const stopWatching = watchConfig(app, opts.configSource, opts.logger);
+  installSignals(app, opts.logger, stopWatching);
   return app;
 }
 
@@ -36,13 +38,14 @@ function warnIfExposed(loaded: LoadedConfig, host: string, logger: Logger): void
   }
 }
 
-function installSignals(app: FastifyInstance, loaded: LoadedConfig, logger: Logger): void {
+function installSignals(app: FastifyInstance, logger: Logger, beforeClose: () => void): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    const graceMs = loaded.config.server.shutdownGraceSeconds * 1000;
+    const graceMs = app.relay.state.config.server.shutdownGraceSeconds * 1000;
     logger.info({ signal, graceMs }, 'shutting down: finishing in-flight requests');
+    beforeClose();
     const timer = setTimeout(() => {
       logger.warn('grace period over: closing remaining connections');
       app.server.closeAllConnections();

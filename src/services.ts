@@ -4,19 +4,27 @@ import type { LoadedConfig } from './config/load.js';
 import { RelayMetrics } from './metrics.js';
 import { Cooldowns } from './upstream/cooldown.js';
 import { RelayState } from './state.js';
+import { Readiness } from './readiness.js';
+
+export interface ServiceOptions {
+  metrics?: RelayMetrics;
+  cooldowns?: Cooldowns;
+  lookup?: LookupFunction;
+}
 
 export class RelayServices {
   private current: RelayState;
   readonly metrics: RelayMetrics;
   readonly cooldowns: Cooldowns;
-
+  readonly readiness: Readiness;
   private readonly lookup?: LookupFunction;
 
-  constructor(loaded: LoadedConfig, options: { metrics?: RelayMetrics; cooldowns?: Cooldowns; lookup?: LookupFunction } = {}) {
+  constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
     this.lookup = options.lookup;
     this.current = new RelayState(loaded, this.lookup);
     this.metrics = options.metrics ?? new RelayMetrics();
     this.cooldowns = options.cooldowns ?? new Cooldowns();
+    this.readiness = new Readiness(this, loaded.config.server.readinessProbeSeconds * 1000);
   }
 
   get state(): RelayState {
@@ -31,6 +39,7 @@ export class RelayServices {
   }
 
   close(): Promise<void> {
+    this.readiness.stop();
     return this.current.close();
   }
 }

@@ -78,6 +78,8 @@ export const serverSchema = z.strictObject({
   apiKeys: z.array(z.string().min(1)).optional(),
   bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
+  /** How often /readyz probes the primary's chain. */
+  readinessProbeSeconds: z.number().positive().default(15),
   /** Put GET /metrics behind server.apiKeys too. */
   metricsRequireAuth: z.boolean().default(false),
 });

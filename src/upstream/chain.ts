@@ -34,6 +34,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
     try {
       const value = await attempt(target, deadline);
       ctx.cooldowns.recordSuccess(target.provider.id);
+      ctx.onSuccess?.(target.provider.id);
       return { value, target, attempts };
     } catch (err) {
       deadline.dispose();

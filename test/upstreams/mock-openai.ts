@@ -34,6 +34,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: '' },
     chunks: { type: 'string', default: '' },
     'chunk-delay': { type: 'string', default: '0' },
+    /** Serve only this API: chat | responses (both when unset). */
+    only: { type: 'string', default: '' },
   },
 });
 const dialect = values.dialect as Dialect;
@@ -287,8 +289,8 @@ const server = createServer((req, res) => {
     }
     received.push({ method: req.method ?? '', path: url, headers: req.headers, body });
     if (req.method === 'GET' && url === '/v1/models') return models(res);
-    if (req.method === 'POST' && url === '/v1/chat/completions') return void chat(req, res, body);
-    if (req.method === 'POST' && url === '/v1/responses') return void responses(req, res, body);
+    if (req.method === 'POST' && url === '/v1/chat/completions' && values.only !== 'responses') return void chat(req, res, body);
+    if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });

@@ -1,0 +1,83 @@
+/** Hot reload (file change, SIGHUP, invalid file, during a stream) and graceful SIGTERM, on the real process. */
+import t from 'tap';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMock, type MockUpstream } from '../helpers/mock.js';
+import { serve } from '../helpers/cli.js';
+
+let fast: MockUpstream;
+let slow: MockUpstream;
+t.before(async () => {
+  [fast, slow] = await Promise.all([startMock('vllm'), startMock('ollama', ['--chunks', '20', '--chunk-delay', '50'])]);
+});
+t.teardown(async () => {
+  await Promise.all([fast.close(), slow.close()]);
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'lmrelay-reload-'));
+const file = join(dir, 'lmrelay.json5');
+const configFor = (primary: string) => `// test config
+{ models: { providers: {
+    fast: { baseUrl: "${'${FAST}'}", models: [] },
+    slow: { baseUrl: "${'${SLOW}'}", models: [] } } },
+  agents: { defaults: { model: { primary: "${primary}" } } } }`;
+
+const ask = async (url: string) => {
+  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+  return (await res.json()).choices[0].message.content as string;
+};
+
+t.test('a changed file, SIGHUP and an invalid file', async (t) => {
+  writeFileSync(file, configFor('fast/one'));
+  const relay = await serve(['--config', file], { env: { ...process.env, FAST: fast.baseUrl, SLOW: slow.baseUrl } });
+  t.teardown(() => relay.stop());
+  t.equal(await ask(relay.url), 'Hello from vllm one');
+
+  writeFileSync(file, configFor('fast/two'));
+  await relay.waitForLog(/config reloaded/);
+  t.equal(await ask(relay.url), 'Hello from vllm two', 'the watched file was re-read');
+
+  writeFileSync(file, '{ models: { providers: { fast: { baseUrl: 42 } } } }');
+  await relay.waitForLog(/config reload rejected/);
+  t.match(relay.output(), /models\.providers\.fast\.baseUrl/, 'the same path-named problems as check');
+  t.equal(await ask(relay.url), 'Hello from vllm two', 'the running config stays');
+
+  const before = (relay.output().match(/config reloaded/g) ?? []).length;
+  relay.child.kill('SIGHUP');
+  await relay.waitForLog(/config reload rejected[\s\S]*config reload rejected/);
+  t.equal((relay.output().match(/config reloaded/g) ?? []).length, before, 'SIGHUP re-reads (still invalid)');
+});
+
+t.test('reload and SIGTERM during a stream: the stream completes', async (t) => {
+  writeFileSync(file, configFor('slow/m'));
+  const relay = await serve(['--config', file], { env: { ...process.env, FAST: fast.baseUrl, SLOW: slow.baseUrl } });
+  t.teardown(() => relay.stop());
+  const readAll = async () => {
+    const res = await fetch(`${relay.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    return res.text();
+  };
+  const during = readAll();
+  await new Promise((r) => setTimeout(r, 200));
+  writeFileSync(file, configFor('fast/after'));
+  await relay.waitForLog(/config reloaded/);
+  const text = await during;
+  t.match(text, /w19 /, 'all 20 chunks arrived');
+  t.match(text, /data: \[DONE\]\n\n$/, 'and the stream ended cleanly');
+  t.equal(await ask(relay.url), 'Hello from vllm after', 'new requests use the new config');
+
+  writeFileSync(file, configFor('slow/m'));
+  await relay.waitForLog(/config reloaded[\s\S]*config reloaded/);
+  const streaming = readAll();
+  await new Promise((r) => setTimeout(r, 200));
+  relay.child.kill('SIGTERM');
+  const [code] = (await once(relay.child, 'exit')) as [number];
+  const body = await streaming;
+  t.match(body, /w19 [\s\S]*data: \[DONE\]\n\n$/, 'the stream in flight completed');
+  t.equal(code, 0, 'then the process exited 0');
+});
