@@ -28,7 +28,11 @@ export interface ResolvedProvider {
   open: boolean;
   /** Set when the security audit refuses this provider (placeholder key on a public host). */
   refusal?: string;
+  /** OpenAI's own API: OpenAI-only fields (store, service_tier, prompt cache) are passed, not stripped. */
+  nativeOpenAI: boolean;
 }
+
+export const OPENAI_API_HOST = 'api.openai.com';
 
 export interface ModelTarget {
   ref: string;
@@ -58,8 +62,13 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 export function resolveProvider(id: string, config: ProviderConfig): ResolvedProvider {
   const url = new URL(config.baseUrl);
   const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-  const headers: Record<string, string> = { ...(config.headers ?? {}) };
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  const headers: Record<string, string> = {};
+  if (config.api === 'anthropic-messages') {
+    headers['anthropic-version'] = '2023-06-01';
+    if (config.apiKey) headers['x-api-key'] = config.apiKey;
+  } else if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  // The provider's own headers (OpenRouter's HTTP-Referer / X-Title, a pinned anthropic-version) win.
+  for (const [k, v] of Object.entries(config.headers ?? {})) headers[k.toLowerCase()] = v;
   return {
     id,
     config,
@@ -74,8 +83,9 @@ export function resolveProvider(id: string, config: ProviderConfig): ResolvedPro
       idleMs: Math.min((config.idleTimeoutSeconds ?? Infinity) * 1000, totalMs),
     },
     headers,
-    discover: config.discover ?? config.models.length === 0,
+    discover: config.discover ?? (config.models.length === 0 && config.api !== 'anthropic-messages'),
     open: config.models.length === 0,
+    nativeOpenAI: url.hostname === OPENAI_API_HOST,
   };
 }
 

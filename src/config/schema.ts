@@ -43,7 +43,7 @@ export const modelSchema = z.strictObject({
   compat: compatSchema.optional(),
 });
 
-export const apiSchema = z.enum(['openai-completions', 'openai-responses']);
+export const apiSchema = z.enum(['openai-completions', 'openai-responses', 'anthropic-messages']);
 
 export const providerSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),

@@ -19,6 +19,9 @@ import type { Frame, FrameTransform } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';
+import { callAnthropicMessages } from './anthropic-messages.js';
+import { chatToAnthropic } from '../../adapters/anthropic/request.js';
+import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../adapters/anthropic/response.js';
 
 export type ChatAnswer =
   | { kind: 'json'; body: any; text?: string }
@@ -34,7 +37,8 @@ export async function callChat(ctx: CallContext, target: ModelTarget, client: Ch
     ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);
   }
   if (target.provider.api === 'openai-responses') return viaResponses(ctx, target, payload, deadline);
-  const result = await callChatCompletions(ctx, target, stripOpenAIOnlyFields(payload), deadline);
+  if (target.provider.api === 'anthropic-messages') return viaAnthropic(ctx, target, payload, deadline);
+  const result = await callChatCompletions(ctx, target, target.provider.nativeOpenAI ? payload : stripOpenAIOnlyFields(payload), deadline);
   const repair = answerOptions(ctx, target);
   if (result.kind === 'json') {
     const separated = separateReasoning(result.body, target.reasoning);
@@ -54,8 +58,16 @@ function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
   };
 }
 
+async function viaAnthropic(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
+  const request = chatToAnthropic(payload, { upstreamModel: target.upstreamModel, maxTokens: target.model?.maxTokens, reasoning: target.reasoning });
+  const result = await callAnthropicMessages(ctx, target, request, deadline);
+  if (result.kind === 'json') return { kind: 'json', body: anthropicToChatCompletion(result.body) };
+  return { kind: 'stream', frames: result.frames, transforms: [anthropicEventsToChatChunks(target.upstreamModel)] };
+}
+
 async function viaResponses(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
-  const request = stripOpenAIOnlyFields(chatRequestToResponses(payload));
+  const raw = chatRequestToResponses(payload);
+  const request = target.provider.nativeOpenAI ? raw : stripOpenAIOnlyFields(raw);
   const result = await callResponsesApi(ctx, target, request, deadline);
   if (result.kind === 'json') {
     const body = responseToChatCompletion(result.body, target.upstreamModel);

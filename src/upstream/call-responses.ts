@@ -25,11 +25,13 @@ export type ResponsesAnswer =
 
 export async function callResponses(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline): Promise<ResponsesAnswer> {
   const native = target.provider.api === 'openai-responses';
-  checkPreviousResponseId(client, target.ref, native && target.compat.supportsPreviousResponseId === true);
+  const history = target.compat.supportsPreviousResponseId ?? target.provider.nativeOpenAI;
+  checkPreviousResponseId(client, target.ref, native && history);
   const countUsage = (usage: unknown) => ctx.metrics.countUsage(target.provider.id, target.ref, usage);
 
   if (native) {
-    const payload = stripOpenAIOnlyFields({ ...applyParams(client, target.params), model: target.upstreamModel });
+    const shaped = { ...applyParams(client, target.params), model: target.upstreamModel };
+    const payload = target.provider.nativeOpenAI ? shaped : stripOpenAIOnlyFields(shaped);
     checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW);
     const result = await callResponsesApi(ctx, target, payload, deadline);
     if (result.kind === 'json') {

@@ -258,6 +258,54 @@ async function responses(req: IncomingMessage, res: ServerResponse, body: any) {
   res.end();
 }
 
+/** Anthropic's Messages API: its headers, error shapes (529 overloaded), content blocks and events. */
+async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
+  const anthropicError = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
+    sendJson(res, status, { type: 'error', error: { type, message } }, headers);
+  if (!req.headers['x-api-key']) return anthropicError(401, 'authentication_error', 'x-api-key header is required');
+  if (!req.headers['anthropic-version']) return anthropicError(400, 'invalid_request_error', 'anthropic-version header is required');
+  if (typeof body?.max_tokens !== 'number') return anthropicError(400, 'invalid_request_error', 'max_tokens: Field required');
+  const model: string = String(body.model ?? '');
+  if (model === 'overloaded') return anthropicError(529, 'overloaded_error', 'Overloaded');
+  const retry = /^retry-after-(\d+)$/.exec(model);
+  if (retry) return anthropicError(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', { 'retry-after': retry[1] });
+  const last = body.messages?.at(-1);
+  const lastBlock = Array.isArray(last?.content) ? last.content.at(-1) : undefined;
+  const blocks: any[] = [];
+  if (model === 'thinking') blocks.push({ type: 'thinking', thinking: 'Weighing it up.', signature: 'sig' });
+  if (model === 'tool' && body.tools?.length && lastBlock?.type !== 'tool_result') {
+    blocks.push({ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_01', name: body.tools[0].name, input: { city: 'Paris' } });
+  } else {
+    const text = model === 'echo' ? JSON.stringify(body) : lastBlock?.type === 'tool_result' ? `Tool said: ${lastBlock.content}` : `Hello from anthropic ${model}`;
+    blocks.push({ type: 'text', text });
+  }
+  const stop = blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  const usage = { input_tokens: 11, output_tokens: 6, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 };
+  const message = { id: 'msg_mock', type: 'message', role: 'assistant', model, content: blocks, stop_reason: stop, stop_sequence: null, usage };
+  if (!body.stream) return sendJson(res, 200, message);
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  send('ping', {});
+  blocks.forEach((b, index) => {
+    if (b.type === 'text') {
+      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const w of b.text.split(/(?<= )/)) send('content_block_delta', { index, delta: { type: 'text_delta', text: w } });
+    } else if (b.type === 'thinking') {
+      send('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } });
+      send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: b.thinking } });
+      send('content_block_delta', { index, delta: { type: 'signature_delta', signature: b.signature } });
+    } else {
+      send('content_block_start', { index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
+      for (const part of ['{"city"', ': "Paris"}']) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
+    }
+    send('content_block_stop', { index });
+  });
+  send('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 6 } });
+  send('message_stop', {});
+  res.end();
+}
+
 function models(res: ServerResponse) {
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}) }));
   sendJson(res, 200, { object: 'list', data });
@@ -291,6 +339,7 @@ const server = createServer((req, res) => {
     if (req.method === 'GET' && url === '/v1/models') return models(res);
     if (req.method === 'POST' && url === '/v1/chat/completions' && values.only !== 'responses') return void chat(req, res, body);
     if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
+    if (req.method === 'POST' && url === '/v1/messages') return void messages(req, res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });

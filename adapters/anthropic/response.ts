@@ -1,0 +1,101 @@
+/** Anthropic Messages answers -> Chat Completions: whole messages and stream events. */
+import { Frame, type FrameTransform } from '../../src/stream/frame.js';
+import type { Json } from '../types.js';
+
+export function mapStopReason(reason: string | null | undefined): string | null {
+  switch (reason) {
+    case null:
+    case undefined:
+      return null;
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop'; // end_turn, stop_sequence, pause_turn
+  }
+}
+
+/** Anthropic counts cached tokens apart from input_tokens; Chat counts them inside prompt_tokens. */
+export function usageToChat(usage: Json | undefined): Json | undefined {
+  if (!usage) return undefined;
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + cacheRead + cacheWrite;
+  const completion = usage.output_tokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
+  };
+}
+
+export function anthropicToChatCompletion(message: Json): Json {
+  let text = '';
+  let reasoning = '';
+  const toolCalls: Json[] = [];
+  for (const block of message.content ?? []) {
+    if (block?.type === 'text') text += block.text ?? '';
+    else if (block?.type === 'thinking') reasoning += block.thinking ?? '';
+    else if (block?.type === 'tool_use') toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+  }
+  const msg: Json = { role: 'assistant', content: text || (toolCalls.length ? null : '') };
+  if (reasoning) msg.reasoning_content = reasoning;
+  if (toolCalls.length) msg.tool_calls = toolCalls;
+  return {
+    id: `chatcmpl-${String(message.id ?? Date.now()).replace(/^msg_/, '')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: message.model,
+    choices: [{ index: 0, message: msg, finish_reason: mapStopReason(message.stop_reason) ?? 'stop' }],
+    usage: usageToChat(message.usage),
+  };
+}
+
+/** message_start / content_block_* / message_delta / message_stop -> chat.completion.chunk frames. */
+export function anthropicEventsToChatChunks(fallbackModel: string): FrameTransform {
+  let id = `chatcmpl-${Date.now().toString(36)}`;
+  let model = fallbackModel;
+  const created = Math.floor(Date.now() / 1000);
+  let usage: Json = {};
+  const toolIndexOf = new Map<number, number>();
+  const chunk = (delta: Json, finish: string | null = null) => Frame.of({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] });
+
+  return {
+    transform(frame) {
+      const e = frame.json;
+      switch (e?.type) {
+        case 'message_start':
+          id = `chatcmpl-${String(e.message?.id ?? id).replace(/^msg_|^chatcmpl-/, '')}`;
+          model = e.message?.model ?? model;
+          usage = { ...e.message?.usage };
+          return chunk({ role: 'assistant', content: '' });
+        case 'content_block_start': {
+          const block = e.content_block ?? {};
+          if (block.type !== 'tool_use') return null;
+          const index = toolIndexOf.size;
+          toolIndexOf.set(e.index, index);
+          return chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+        }
+        case 'content_block_delta': {
+          const d = e.delta ?? {};
+          if (d.type === 'text_delta') return d.text ? chunk({ content: d.text }) : null;
+          if (d.type === 'thinking_delta') return d.thinking ? chunk({ reasoning_content: d.thinking }) : null;
+          if (d.type === 'input_json_delta') return chunk({ tool_calls: [{ index: toolIndexOf.get(e.index) ?? 0, function: { arguments: d.partial_json ?? '' } }] });
+          return null;
+        }
+        case 'message_delta':
+          usage = { ...usage, ...e.usage };
+          return [chunk({}, mapStopReason(e.delta?.stop_reason) ?? 'stop'), Frame.of({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToChat(usage) })];
+        case 'error':
+          throw Object.assign(new Error(e.error?.message ?? 'upstream stream error'), { code: 'UPSTREAM_STREAM_ERROR' });
+        default:
+          return null; // ping, content_block_stop, message_stop
+      }
+    },
+  };
+}
