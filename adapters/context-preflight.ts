@@ -25,7 +25,8 @@ export function estimatePromptTokens(body: Json): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-export function checkContextWindow(body: Json, ref: string, contextWindow: number | undefined, refuseBelow: number): void {
+/** `bodyBytes`, the request's size, bounds the prompt: when even that fits, nothing is walked. */
+export function checkContextWindow(body: Json, ref: string, contextWindow: number | undefined, refuseBelow: number, bodyBytes?: number): void {
   if (!contextWindow) return;
   if (contextWindow < refuseBelow) {
     throw new RelayError(
@@ -34,6 +35,7 @@ export function checkContextWindow(body: Json, ref: string, contextWindow: numbe
     );
   }
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || 0;
+  if (bodyBytes !== undefined && Math.ceil(bodyBytes / CHARS_PER_TOKEN) + maxTokens <= contextWindow) return;
   const prompt = estimatePromptTokens(body);
   if (prompt + maxTokens > contextWindow) {
     throw new RelayError(

@@ -1,5 +1,5 @@
 /** buildApp(loaded, deps): services first, then hooks and error shape, then routes. Tests build the app through this. */
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
@@ -9,7 +9,7 @@ import { RelayError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
-import { inboundAuth } from './auth.js';
+import { checkInboundAuth } from './auth.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
@@ -50,11 +50,20 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    const denied = checkInboundAuth(app, request);
+    if (!denied) return done();
+    request.relayInfo ??= {};
+    reply.code(401).type('application/json; charset=utf-8').send(denied.toJSON());
   });
-  app.addHook('onRequest', inboundAuth(app));
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    logAndCount(request, reply);
+    done();
+  });
+
+  function logAndCount(request: FastifyRequest, reply: FastifyReply): void {
     const info = request.relayInfo;
     if (!info || !request.routeOptions.url?.startsWith('/v1/')) return;
     const status = reply.statusCode;
@@ -62,7 +71,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     app.relay.metrics.requests.inc({ route, model: info.model ?? '', provider: info.provider ?? '', status: String(status) });
     if (info.provider) app.relay.metrics.duration.observe({ route, provider: info.provider }, reply.elapsedTime / 1000);
     request.log.info({ route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
-  });
+  }
 
   app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
     const relayError = toRelayError(error);

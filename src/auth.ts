@@ -4,7 +4,7 @@
  * with timingSafeEqual, against every key, so timing says nothing about how close a guess was.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from './errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -26,22 +26,19 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof x === 'string' ? x.trim() : undefined;
 }
 
-export function inboundAuth(app: FastifyInstance) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const server = app.relay.state.config.server;
-    const keys = server.apiKeys;
-    if (!keys?.length) return;
-    const path = request.url;
-    const guarded = path.startsWith('/v1/') || (server.metricsRequireAuth && path.startsWith('/metrics'));
-    if (!guarded) return;
-    const given = presentedKey(request);
-    if (given && keyMatches(given, keys)) return;
-    const err = new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
-      status: 401,
-      code: 'invalid_api_key',
-      type: 'invalid_request_error',
-    });
-    request.relayInfo ??= {};
-    await reply.code(401).type('application/json; charset=utf-8').send(err.toJSON());
-  };
+/** The 401 to answer, or undefined when the request may pass. */
+export function checkInboundAuth(app: FastifyInstance, request: FastifyRequest): RelayError | undefined {
+  const server = app.relay.state.config.server;
+  const keys = server.apiKeys;
+  if (!keys?.length) return undefined;
+  const path = request.url;
+  const guarded = path.startsWith('/v1/') || (server.metricsRequireAuth && path.startsWith('/metrics'));
+  if (!guarded) return undefined;
+  const given = presentedKey(request);
+  if (given && keyMatches(given, keys)) return undefined;
+  return new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
+    status: 401,
+    code: 'invalid_api_key',
+    type: 'invalid_request_error',
+  });
 }

@@ -3,13 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
+import type { AbortEmitter } from './upstream/abort-emitter.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
   id: string;
   route: string;
   /** Aborted when the client disconnects. */
-  signal: AbortSignal;
+  signal: AbortEmitter;
   log: FastifyBaseLogger;
   metrics: RelayMetrics;
   cooldowns: Cooldowns;
@@ -18,6 +19,8 @@ export interface CallContext {
   startedAt: number;
   /** Removes configured secrets from messages that leave lmrelay. */
   scrub: (text: string) => string;
+  /** Size of the client's body (content-length), a cheap bound for the context preflight. */
+  bodyBytes?: number;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
 }

@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './context.js';
 import type { RelayState } from './state.js';
 import { clientAbort } from './upstream/deadline.js';
+import { AbortEmitter } from './upstream/abort-emitter.js';
 
 export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
-  const controller = new AbortController();
+  const controller = new AbortEmitter();
   const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(clientAbort());
@@ -13,7 +14,7 @@ export function createCallContext(app: FastifyInstance, request: FastifyRequest,
   return {
     id: String(request.id),
     route: request.routeOptions.url ?? request.url,
-    signal: controller.signal,
+    signal: controller,
     log: request.log,
     metrics: app.relay.metrics,
     cooldowns: app.relay.cooldowns,
@@ -21,5 +22,6 @@ export function createCallContext(app: FastifyInstance, request: FastifyRequest,
     startedAt: performance.now() - reply.elapsedTime,
     scrub: (text) => state.loaded.scrubber.scrub(text),
     onSuccess: (id) => app.relay.readiness.markOk(id),
+    bodyBytes: Number(request.headers['content-length']) || undefined,
   };
 }

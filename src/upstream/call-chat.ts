@@ -31,7 +31,7 @@ const warnedNoTools = new WeakSet<ModelTarget>();
 
 export async function callChat(ctx: CallContext, target: ModelTarget, client: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
   const payload = shapeChatRequest(client, target);
-  checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW);
+  checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW, ctx.bodyBytes);
   if (target.compat.supportsTools === false && client.tools?.length && !warnedNoTools.has(target)) {
     warnedNoTools.add(target);
     ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);

@@ -32,7 +32,7 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
   if (native) {
     const shaped = { ...applyParams(client, target.params), model: target.upstreamModel };
     const payload = target.provider.nativeOpenAI ? shaped : stripOpenAIOnlyFields(shaped);
-    checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW);
+    checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW, ctx.bodyBytes);
     const result = await callResponsesApi(ctx, target, payload, deadline);
     if (result.kind === 'json') {
       countUsage(result.body.usage);

@@ -6,9 +6,10 @@
  */
 import { RelayError, type FailureKind } from '../errors.js';
 import type { ProviderTimeouts } from '../catalog.js';
+import { AbortEmitter } from './abort-emitter.js';
 
 export class CallDeadline {
-  private readonly controller = new AbortController();
+  private readonly controller = new AbortEmitter();
   private total?: NodeJS.Timeout;
   private firstToken?: NodeJS.Timeout;
   private idle?: NodeJS.Timeout;
@@ -17,17 +18,23 @@ export class CallDeadline {
   constructor(
     private readonly label: string,
     private readonly timeouts: ProviderTimeouts,
-    private readonly clientSignal: AbortSignal,
+    private readonly clientSignal: AbortEmitter,
   ) {
     if (clientSignal.aborted) this.onClientAbort();
-    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+    else clientSignal.once('abort', this.onClientAbort);
     if (Number.isFinite(timeouts.totalMs)) {
       this.total = setTimeout(() => this.expire('total_timeout', timeouts.totalMs), timeouts.totalMs);
     }
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** Whether gaps between body chunks are timed (then bodies must be read chunk by chunk). */
+  get watchesIdle(): boolean {
+    return Number.isFinite(this.timeouts.idleMs) && this.timeouts.idleMs < this.timeouts.totalMs;
+  }
+
+  /** The signal undici's request listens on. */
+  get signal(): AbortEmitter {
+    return this.controller;
   }
 
   /** Streams: start waiting for the first chunk (cold model loads). */
@@ -49,20 +56,20 @@ export class CallDeadline {
   }
 
   abort(reason: RelayError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    this.controller.abort(reason);
     this.dispose();
   }
 
   /** The error the signal was aborted with, if any. */
   get reason(): RelayError | undefined {
-    return this.controller.signal.aborted ? (this.controller.signal.reason as RelayError) : undefined;
+    return this.controller.aborted ? (this.controller.reason as RelayError) : undefined;
   }
 
   dispose(): void {
     clearTimeout(this.total);
     clearTimeout(this.firstToken);
     clearTimeout(this.idle);
-    this.clientSignal.removeEventListener('abort', this.onClientAbort);
+    this.clientSignal.off('abort', this.onClientAbort);
   }
 
   private expire(kind: FailureKind, ms: number): void {

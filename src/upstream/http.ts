@@ -66,7 +66,9 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
 export async function readJson(res: UpstreamResponse, deadline: CallDeadline, label: string): Promise<{ json: any; text: string }> {
   let text: string;
   try {
-    text = await readCapped(res.body, JSON_BODY_LIMIT, deadline, true);
+    const length = Number(res.headers['content-length']);
+    // A declared, bounded length: undici's own text() is the cheapest read (no async iterator).
+    text = length >= 0 && length <= JSON_BODY_LIMIT && !deadline.watchesIdle ? await res.body.text() : await readCapped(res.body, JSON_BODY_LIMIT, deadline, true);
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
