@@ -14,6 +14,12 @@ export const SSE_HEADERS = {
 };
 
 export class SseWriter {
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.res.uncork();
+  };
+
   constructor(private readonly res: ServerResponse) {}
 
   get closed(): boolean {
@@ -24,7 +30,16 @@ export class SseWriter {
   async write(data: string, event?: string): Promise<void> {
     if (this.closed) return;
     const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-    if (!this.res.write(frame)) await waitDrain(this.res);
+    // Frames that are ready in the same turn of the event loop go out in one syscall.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      setImmediate(this.uncork);
+    }
+    if (!this.res.write(frame)) {
+      if (this.corked) this.uncork();
+      await waitDrain(this.res);
+    }
   }
 
   /** Error shaped like OpenAI's mid-stream error, which the SDKs raise as an APIError. */

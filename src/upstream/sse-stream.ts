@@ -37,10 +37,14 @@ async function* framesFrom(
   opts: StreamOptions,
 ): AsyncGenerator<Frame> {
   const recent: Frame[] = [];
+  let sawDone = false;
   try {
     let frame = first;
     for (;;) {
-      if (frame === null) return; // [DONE]
+      if (frame === null) {
+        sawDone = true;
+        return;
+      }
       recent.push(frame);
       if (recent.length > 2) recent.shift();
       yield frame;
@@ -53,7 +57,24 @@ async function* framesFrom(
     }
   } finally {
     deadline.dispose();
-    await events.return?.(undefined);
+    // After [DONE] the body's last bytes are usually in flight: read them in the background so
+    // the keep-alive socket is reused. Cutting the body off here would close the connection and
+    // make the next request pay for a new one.
+    if (sawDone) void drainAfterDone(events);
+    else await events.return?.(undefined);
+  }
+}
+
+const DRAIN_AFTER_DONE_MS = 1000;
+
+async function drainAfterDone(events: AsyncIterator<SseEvent>): Promise<void> {
+  const timer = setTimeout(() => void events.return?.(undefined), DRAIN_AFTER_DONE_MS);
+  try {
+    while (!(await events.next()).done);
+  } catch {
+    // a server that resets after [DONE] changes nothing for the client
+  } finally {
+    clearTimeout(timer);
   }
 }
 
