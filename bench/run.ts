@@ -54,7 +54,8 @@ interface Result {
   errors?: number;
 }
 
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+// SIGTERM, not SIGKILL: nginx's master must live long enough to stop its workers.
+process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 process.on('SIGINT', () => process.exit(130));
 
 async function startWithPortLine(args: string[]): Promise<{ child: ChildProcess; port: number }> {
@@ -356,4 +357,16 @@ function printTable(results: Result[]) {
 }
 
 await main();
+// Stop every process we started and wait for it (nginx's master must stop its workers).
+await Promise.all(
+  children.map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve();
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
+        setTimeout(resolve, 3000).unref();
+      }),
+  ),
+);
 process.exit(0);

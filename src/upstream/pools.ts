@@ -20,7 +20,9 @@ export class UpstreamPools {
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new Pool(provider.origin, {
-        connections: 256,
+        // No cap: a thousand long streams must not queue behind each other in lmrelay; the
+        // model server is what bounds concurrency.
+        connections: null,
         pipelining: 1,
         keepAliveTimeout: 30_000,
         // Our own CallDeadline owns header/body timing; undici's timers would only race it.
