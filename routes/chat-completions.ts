@@ -20,7 +20,7 @@ export default async function chatCompletionsRoute(app: FastifyInstance): Promis
     const outcome = await runChain(ctx, chainFor(state, requested, request.headers), (target, deadline) => callChat(ctx, target, body, deadline));
     const { target, attempts, value } = outcome;
     request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
-    const countUsage = (usage: unknown) => ctx.metrics.countUsage(target.provider.id, target.ref, usage);
+    const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
 
     if (value.kind === 'json') {
       countUsage(value.body.usage);

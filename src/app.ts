@@ -21,6 +21,7 @@ export interface AppDeps {
   cooldowns?: Cooldowns;
   /** DNS for upstream connections (tests resolve made-up names without a network). */
   lookup?: LookupFunction;
+  redisUrl?: string;
 }
 
 export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -43,9 +44,9 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     },
   });
 
-  app.decorate('relay', new RelayServices(loaded, deps));
+  app.decorate('relay', new RelayServices(loaded, { ...deps, logger: deps.logger ?? (app.log as unknown as Logger), redisUrl: deps.redisUrl ?? process.env.REDIS_URL }));
   app.addHook('onClose', async () => app.relay.close());
-  app.addHook('onReady', async () => app.relay.readiness.start());
+  app.addHook('onReady', async () => app.relay.start());
 
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -53,10 +54,29 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const denied = checkInboundAuth(app, request);
-    if (!denied) return done();
-    request.relayInfo ??= {};
-    reply.code(401).type('application/json; charset=utf-8').send(denied.toJSON());
+    const auth = checkInboundAuth(app, request);
+    if ('denied' in auth) {
+      request.relayInfo ??= {};
+      reply.code(401).type('application/json; charset=utf-8').send(auth.denied.toJSON());
+      return;
+    }
+    const key = auth.key;
+    if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();
+    request.rateKey = key.name;
+    // Only keys with budgets pay for the (possibly shared) counter.
+    app.relay.limiter.consume(key.name, key).then(
+      (decision) => {
+        if (decision.allowed) return done();
+        const err = new RelayError(`Rate limit reached for key ${key.name}: ${decision.reason === 'tpm' ? `${key.tpm} tokens` : `${key.rpm} requests`} per minute`, {
+          status: 429,
+          code: 'rate_limit_exceeded',
+          retryAfterSeconds: decision.retryAfterSeconds,
+        });
+        request.relayInfo ??= {};
+        reply.code(429).header('retry-after', String(decision.retryAfterSeconds)).type('application/json; charset=utf-8').send(err.toJSON());
+      },
+      () => done(),
+    );
   });
   app.addHook('onResponse', (request, reply, done) => {
     logAndCount(request, reply);

@@ -6,17 +6,40 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from './errors.js';
+import type { ApiKeyConfig } from './config/schema.js';
+
+export interface InboundKey {
+  /** Name used for rate limits and logs (never the key itself). */
+  name: string;
+  rpm?: number;
+  tpm?: number;
+  digest: Buffer;
+}
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
-const digestCache = new WeakMap<readonly string[], Buffer[]>();
+const prepared = new WeakMap<readonly ApiKeyConfig[], InboundKey[]>();
+
+export function inboundKeys(config: readonly ApiKeyConfig[]): InboundKey[] {
+  let keys = prepared.get(config);
+  if (!keys) {
+    keys = config.map((k, i) =>
+      typeof k === 'string' ? { name: `key${i + 1}`, digest: digest(k) } : { name: k.name ?? `key${i + 1}`, rpm: k.rpm, tpm: k.tpm, digest: digest(k.key) },
+    );
+    prepared.set(config, keys);
+  }
+  return keys;
+}
+
+/** The matching key, compared against all of them in constant time. */
+export function findKey(given: string, keys: readonly InboundKey[]): InboundKey | undefined {
+  const candidate = digest(given);
+  let found: InboundKey | undefined;
+  for (const k of keys) if (timingSafeEqual(candidate, k.digest) && !found) found = k;
+  return found;
+}
 
 export function keyMatches(given: string, keys: readonly string[]): boolean {
-  let digests = digestCache.get(keys);
-  if (!digests) digestCache.set(keys, (digests = keys.map(digest)));
-  const candidate = digest(given);
-  let match = false;
-  for (const d of digests) match = timingSafeEqual(candidate, d) || match;
-  return match;
+  return findKey(given, inboundKeys(keys)) !== undefined;
 }
 
 export function presentedKey(request: FastifyRequest): string | undefined {
@@ -26,19 +49,22 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof x === 'string' ? x.trim() : undefined;
 }
 
-/** The 401 to answer, or undefined when the request may pass. */
-export function checkInboundAuth(app: FastifyInstance, request: FastifyRequest): RelayError | undefined {
+export type AuthOutcome = { denied: RelayError } | { key?: InboundKey };
+
+export function checkInboundAuth(app: FastifyInstance, request: FastifyRequest): AuthOutcome {
   const server = app.relay.state.config.server;
-  const keys = server.apiKeys;
-  if (!keys?.length) return undefined;
+  if (!server.apiKeys?.length) return {};
   const path = request.url;
   const guarded = path.startsWith('/v1/') || (server.metricsRequireAuth && path.startsWith('/metrics'));
-  if (!guarded) return undefined;
+  if (!guarded) return {};
   const given = presentedKey(request);
-  if (given && keyMatches(given, keys)) return undefined;
-  return new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
-    status: 401,
-    code: 'invalid_api_key',
-    type: 'invalid_request_error',
-  });
+  const key = given ? findKey(given, inboundKeys(server.apiKeys)) : undefined;
+  if (key) return { key };
+  return {
+    denied: new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
+      status: 401,
+      code: 'invalid_api_key',
+      type: 'invalid_request_error',
+    }),
+  };
 }

@@ -21,6 +21,8 @@ export interface CallContext {
   scrub: (text: string) => string;
   /** Size of the client's body (content-length), a cheap bound for the context preflight. */
   bodyBytes?: number;
+  /** Counts upstream usage: token metrics, and the inbound key's token budget. */
+  countUsage: (providerId: string, ref: string, usage: unknown) => void;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
 }

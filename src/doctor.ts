@@ -5,7 +5,7 @@
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
-import { RelayState } from './state.js';
+import { RelayState } from './relay-state.js';
 import { parseModelList } from './discovery.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';

@@ -1,5 +1,5 @@
 /** The app's own prom-client registry (never the global one, so tests can build many apps). */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class RelayMetrics {
   readonly registry = new Registry();
@@ -39,6 +39,13 @@ export class RelayMetrics {
     name: 'lmrelay_tokens_total',
     help: 'Tokens reported by upstream usage',
     labelNames: ['provider', 'model', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly stateBackendUp = new Gauge({
+    name: 'lmrelay_state_backend_up',
+    help: 'Whether the shared state backend answers (1) or local state is used in its place (0); backend="local" on a single box',
+    labelNames: ['backend'] as const,
     registers: [this.registry],
   });
 

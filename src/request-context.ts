@@ -1,7 +1,7 @@
 /** Builds the CallContext of one request: its abort signal follows the client's connection. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './context.js';
-import type { RelayState } from './state.js';
+import type { RelayState } from './relay-state.js';
 import { clientAbort } from './upstream/deadline.js';
 import { AbortEmitter } from './upstream/abort-emitter.js';
 
@@ -22,6 +22,14 @@ export function createCallContext(app: FastifyInstance, request: FastifyRequest,
     startedAt: performance.now() - reply.elapsedTime,
     scrub: (text) => state.loaded.scrubber.scrub(text),
     onSuccess: (id) => app.relay.readiness.markOk(id),
+    countUsage: (providerId, ref, usage) => {
+      app.relay.metrics.countUsage(providerId, ref, usage);
+      const key = request.rateKey;
+      if (key && usage && typeof usage === 'object') {
+        const u = usage as Record<string, number>;
+        app.relay.limiter.addTokens(key, u.total_tokens ?? (u.prompt_tokens ?? u.input_tokens ?? 0) + (u.completion_tokens ?? u.output_tokens ?? 0));
+      }
+    },
     bodyBytes: Number(request.headers['content-length']) || undefined,
   };
 }

@@ -1,7 +1,7 @@
 /** From the client's `model` field to the chain of targets to try. */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget } from './catalog.js';
-import type { RelayState } from './state.js';
+import type { RelayState } from './relay-state.js';
 import { RelayError } from './errors.js';
 
 export async function resolveModel(state: RelayState, name: string | undefined): Promise<ModelTarget> {

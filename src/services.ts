@@ -1,29 +1,54 @@
 /** The services the app decorates itself with; routes read them, never build them. */
 import type { LookupFunction } from 'node:net';
+import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.js';
 import { RelayMetrics } from './metrics.js';
 import { Cooldowns } from './upstream/cooldown.js';
-import { RelayState } from './state.js';
+import { RelayState } from './relay-state.js';
 import { Readiness } from './readiness.js';
+import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
+import { RedisState } from './state/redis-store.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
   cooldowns?: Cooldowns;
   lookup?: LookupFunction;
+  logger?: Logger;
+  /** Overrides `state.redis.url` (REDIS_URL). */
+  redisUrl?: string;
 }
 
 export class RelayServices {
   private current: RelayState;
   readonly metrics: RelayMetrics;
   readonly cooldowns: Cooldowns;
+  readonly limiter: RateLimiter;
   readonly readiness: Readiness;
+  /** Set when replicas share state through Redis. */
+  readonly shared?: RedisState;
   private readonly lookup?: LookupFunction;
 
   constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
     this.lookup = options.lookup;
     this.current = new RelayState(loaded, this.lookup);
     this.metrics = options.metrics ?? new RelayMetrics();
-    this.cooldowns = options.cooldowns ?? new Cooldowns();
+    const localCooldowns = options.cooldowns ?? new Cooldowns();
+    const localLimiter = new LocalRateLimiter();
+    const redis = loaded.config.state.redis;
+    const url = options.redisUrl ?? redis?.url;
+    if (url && options.logger) {
+      this.shared = new RedisState(
+        { url, keyPrefix: redis?.keyPrefix ?? 'lmrelay:', commandTimeoutMs: redis?.commandTimeoutMs ?? 150, logger: options.logger, onBackendChange: (up) => this.metrics.stateBackendUp.set({ backend: 'redis' }, up ? 1 : 0) },
+        { cooldowns: localCooldowns, limiter: localLimiter },
+      );
+      this.metrics.stateBackendUp.set({ backend: 'redis' }, 0);
+      this.cooldowns = this.shared.cooldowns;
+      this.limiter = this.shared.limiter;
+    } else {
+      this.metrics.stateBackendUp.set({ backend: 'local' }, 1);
+      this.cooldowns = localCooldowns;
+      this.limiter = localLimiter;
+    }
     this.readiness = new Readiness(this, loaded.config.server.readinessProbeSeconds * 1000);
   }
 
@@ -38,9 +63,15 @@ export class RelayServices {
     void old.close();
   }
 
-  close(): Promise<void> {
+  async start(): Promise<void> {
+    this.readiness.start();
+    await this.shared?.start();
+  }
+
+  async close(): Promise<void> {
     this.readiness.stop();
-    return this.current.close();
+    await this.shared?.close();
+    await this.current.close();
   }
 }
 
@@ -49,6 +80,8 @@ declare module 'fastify' {
     relay: RelayServices;
   }
   interface FastifyRequest {
+    /** The inbound key's name when it has rate limits (tokens are counted against it). */
+    rateKey?: string;
     /** Filled by routes for the one-line request log and the request counter. */
     relayInfo?: { model?: string; provider?: string; attempts?: number; stream?: boolean };
   }

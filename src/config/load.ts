@@ -72,7 +72,8 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   if (problems.length) throw new ConfigError(source, problems);
   const security = auditConfig(parsed.data, catalog);
   for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
-  const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...(parsed.data.server.apiKeys ?? [])]);
+  const inbound = (parsed.data.server.apiKeys ?? []).map((k) => (typeof k === 'string' ? k : k.key));
+  const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...inbound]);
   return { config: deepFreeze(parsed.data), catalog, source, security, scrubber };
 }
 

@@ -72,10 +72,21 @@ export const modelSettingsSchema = z.strictObject({
   localModelLean: z.boolean().optional(),
 });
 
+/** An inbound key: a plain string, or with a name and per-minute budgets (requests, tokens). */
+export const apiKeySchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    key: z.string().min(1),
+    name: z.string().min(1).optional(),
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+  }),
+]);
+
 export const serverSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(4000),
-  apiKeys: z.array(z.string().min(1)).optional(),
+  apiKeys: z.array(apiKeySchema).optional(),
   bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
   /** How often /readyz probes the primary's chain. */
@@ -84,8 +95,20 @@ export const serverSchema = z.strictObject({
   metricsRequireAuth: z.boolean().default(false),
 });
 
+export const stateSchema = z.strictObject({
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+      keyPrefix: z.string().default('lmrelay:'),
+      /** Past this a Redis call counts as failed and local state is used. */
+      commandTimeoutMs: z.number().int().positive().default(150),
+    })
+    .optional(),
+});
+
 export const configSchema = z.looseObject({
   server: serverSchema.default(serverSchema.parse({})),
+  state: stateSchema.default({}),
   models: z
     .looseObject({
       mode: z.enum(['merge', 'replace']).default('merge'),
@@ -121,3 +144,4 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 export type Compat = z.infer<typeof compatSchema>;
 export type Api = z.infer<typeof apiSchema>;
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;

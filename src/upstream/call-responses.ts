@@ -27,7 +27,7 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
   const native = target.provider.api === 'openai-responses';
   const history = target.compat.supportsPreviousResponseId ?? target.provider.nativeOpenAI;
   checkPreviousResponseId(client, target.ref, native && history);
-  const countUsage = (usage: unknown) => ctx.metrics.countUsage(target.provider.id, target.ref, usage);
+  const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
 
   if (native) {
     const shaped = { ...applyParams(client, target.params), model: target.upstreamModel };

@@ -32,7 +32,7 @@ export interface CooldownState {
 export class Cooldowns {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly now: () => number = Date.now, private readonly baseMs = COOLDOWN_BASE_MS) {}
+  constructor(private readonly now: () => number = Date.now, readonly baseMs = COOLDOWN_BASE_MS) {}
 
   /** Milliseconds until the provider may be tried again; 0 when it is not cooling down. */
   remainingMs(provider: string): number {
@@ -55,8 +55,23 @@ export class Cooldowns {
     this.entries.set(provider, entry);
   }
 
+  /** Whether recordSuccess would change anything (a shared store then tells the others). */
+  has(provider: string): boolean {
+    return this.entries.has(provider);
+  }
+
   recordSuccess(provider: string): void {
     if (this.entries.size) this.entries.delete(provider);
+  }
+
+  /** The state another replica decided (shared store). */
+  apply(provider: string, failures: number, until: number): void {
+    if (until <= this.now()) this.entries.delete(provider);
+    else this.entries.set(provider, { failures, until });
+  }
+
+  entry(provider: string): { failures: number; until: number } | undefined {
+    return this.entries.get(provider);
   }
 
   snapshot(): CooldownState[] {

@@ -79,3 +79,22 @@ t.test('the Grafana dashboard queries only metrics lmrelay exports', async (t) =
     }
   }
 });
+
+t.test('fleet: compose profile with 2 replicas, Redis and a load balancer; Kubernetes example', async (t) => {
+  const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8'));
+  const fleet = Object.entries(compose.services as Record<string, any>).filter(([, s]) => s.profiles?.includes('fleet'));
+  t.same(fleet.map(([name]) => name).sort(), ['lb', 'redis', 'relay']);
+  t.equal(compose.services.relay.deploy.replicas, 2);
+  t.match(compose.services.relay.environment.REDIS_URL, /^redis:\/\/redis:6379$/);
+  t.ok(existsSync(`${root}deploy/nginx-fleet.conf`));
+  const { parseAllDocuments } = await import('yaml');
+  const docs = parseAllDocuments(readFileSync(`${root}deploy/kubernetes/lmrelay.yaml`, 'utf8')).map((d) => d.toJSON());
+  const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
+  for (const want of ['ConfigMap/lmrelay-config', 'Secret/lmrelay-keys', 'Deployment/lmrelay', 'Service/lmrelay']) t.ok(kinds.includes(want), want);
+  const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'lmrelay');
+  t.equal(deployment.spec.template.spec.containers[0].readinessProbe.httpGet.path, '/readyz');
+  const config = docs.find((d) => d.kind === 'ConfigMap').data['lmrelay.json5'];
+  const { validateConfig } = await import('../../src/config/load.js');
+  const JSON5 = (await import('json5')).default;
+  t.doesNotThrow(() => validateConfig(JSON5.parse(config), 'configmap', { LMRELAY_API_KEY: 'k-123456789012', REDIS_URL: 'redis://r:6379', ANTHROPIC_API_KEY: 'sk-ant-0123456789abcdef' }), 'the ConfigMap config is valid');
+});
