@@ -2,36 +2,17 @@
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
 import type { Json } from '../../adapters/types.js';
-import type { Frame } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
-import { readJson, sendJson } from './http.js';
-import { openSseStream, type OpenedStream } from './sse-stream.js';
-import { badResponse } from './classify.js';
+import { callUpstream, frameMatches, type ApiShape, type TransportResult } from './transport.js';
 
-export type AnthropicResult = { kind: 'json'; body: any } | ({ kind: 'stream' } & OpenedStream);
+export type AnthropicResult = TransportResult;
 
-export async function callAnthropicMessages(ctx: CallContext, target: ModelTarget, payload: Json, deadline: CallDeadline): Promise<AnthropicResult> {
-  const label = target.ref;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: '/messages', payload: JSON.stringify(payload), deadline, label, stream: payload.stream === true });
-  if (payload.stream) {
-    const opened = await openSseStream(res, deadline, { label, isComplete: (last) => last.some(isEnd) });
-    ctx.metrics.timeToFirstToken.observe({ provider: target.provider.id }, (performance.now() - ctx.startedAt) / 1000);
-    return { kind: 'stream', ...opened };
-  }
-  try {
-    const { json } = await readJson(res, deadline, label);
-    if (!json || json.type !== 'message' || !Array.isArray(json.content)) throw badResponse(label, 'response is not an Anthropic message');
-    return { kind: 'json', body: json };
-  } finally {
-    deadline.dispose();
-  }
-}
+const MESSAGES: ApiShape = {
+  path: '/messages',
+  streamFinished: (last) => last.some((f) => frameMatches(f, (event, json) => ['message_stop', 'message_delta'].includes(event ?? json?.type))),
+  invalidAnswer: (json) => (json.type === 'message' && Array.isArray(json.content) ? undefined : 'response is not an Anthropic message'),
+};
 
-function isEnd(frame: Frame): boolean {
-  try {
-    const type = frame.event ?? frame.json?.type;
-    return type === 'message_stop' || type === 'message_delta';
-  } catch {
-    return false;
-  }
+export function callAnthropicMessages(ctx: CallContext, target: ModelTarget, payload: Json, deadline: CallDeadline): Promise<AnthropicResult> {
+  return callUpstream(ctx, target, MESSAGES, payload, deadline);
 }

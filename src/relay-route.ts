@@ -1,0 +1,49 @@
+/**
+ * The shape every model route shares: validate, resolve the model, walk the chain, then answer
+ * JSON (the upstream's own text when nothing changed it) or a committed stream.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { ModelTarget } from './catalog.js';
+import type { CallContext } from './context.js';
+import type { RelayError } from './errors.js';
+import type { Json } from '../adapters/types.js';
+import { validateBody } from './requests/validate.js';
+import { chainFor, resolveModel } from './resolve-model.js';
+import { createCallContext } from './request-context.js';
+import { runChain } from './upstream/chain.js';
+import type { CallDeadline } from './upstream/deadline.js';
+import { applyTransforms, type Frame, type FrameTransform } from './stream/frame.js';
+import { sendStream } from './stream/send-stream.js';
+
+export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame>; transforms: FrameTransform[] };
+
+export interface RelayRouteSpec {
+  schema: z.ZodType<unknown>;
+  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
+  /** After a JSON answer (e.g. count its usage). */
+  onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: any) => void;
+  /** Last transforms of a stream, which may depend on what the client asked. */
+  streamTransforms?: (ctx: CallContext, target: ModelTarget, body: Json) => FrameTransform[];
+  /** Written after the last frame (`data: [DONE]` on Chat Completions). */
+  trailer?: string;
+  errorFrame: (err: RelayError) => { data: string; event?: string };
+}
+
+export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = validateBody(spec.schema, request.body) as Json;
+    const state = app.relay.state;
+    const requested = await resolveModel(state, body.model);
+    const ctx = createCallContext(app, request, reply, state);
+    const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
+    request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
+    if (value.kind === 'json') {
+      spec.onJson?.(ctx, target, body, value.body);
+      reply.header('x-lmrelay-model', target.ref).header('x-lmrelay-attempts', String(attempts));
+      return reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
+    }
+    const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
+    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrame: spec.errorFrame });
+  };
+}

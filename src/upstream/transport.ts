@@ -1,0 +1,51 @@
+/**
+ * What every API transport does alike: POST a JSON body to `{baseUrl}{path}`; for a stream,
+ * open it (first event awaited, so the chain can still fall back) and record time to first
+ * token; otherwise read the JSON answer and check it is the kind of object the API returns.
+ * Each API file only says its path, how a stream ends, and what a valid answer looks like.
+ */
+import type { ModelTarget } from '../catalog.js';
+import type { CallContext } from '../context.js';
+import type { Frame } from '../stream/frame.js';
+import type { CallDeadline } from './deadline.js';
+import { readJson, sendJson } from './http.js';
+import { openSseStream, type OpenedStream } from './sse-stream.js';
+import { badResponse } from './classify.js';
+
+export type TransportResult = { kind: 'json'; body: any; text: string } | ({ kind: 'stream' } & OpenedStream);
+
+export interface ApiShape {
+  path: string;
+  /** Whether a stream that ended without [DONE] still ended properly, from its last frames. */
+  streamFinished: (last: Frame[]) => boolean;
+  /** undefined when the JSON answer is of the right kind, else what is wrong with it. */
+  invalidAnswer: (json: any) => string | undefined;
+}
+
+export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline): Promise<TransportResult> {
+  const label = target.ref;
+  const stream = payload.stream === true;
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path, payload: JSON.stringify(payload), deadline, label, stream });
+  if (stream) {
+    const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished });
+    ctx.metrics.timeToFirstToken.observe({ provider: target.provider.id }, (performance.now() - ctx.startedAt) / 1000);
+    return { kind: 'stream', ...opened };
+  }
+  try {
+    const { json, text } = await readJson(res, deadline, label);
+    const problem = json && typeof json === 'object' ? api.invalidAnswer(json) : 'the answer is not a JSON object';
+    if (problem) throw badResponse(label, problem);
+    return { kind: 'json', body: json, text };
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** True when a frame's JSON (or its SSE event name) passes `test`; unparsable frames do not. */
+export function frameMatches(frame: Frame, test: (type: string | undefined, json: any) => boolean): boolean {
+  try {
+    return test(frame.event, frame.json);
+  } catch {
+    return false;
+  }
+}
