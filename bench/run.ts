@@ -151,14 +151,22 @@ async function startPortkey(upstream: number): Promise<Target | undefined> {
   return { name: 'portkey', url: `http://127.0.0.1:${port}`, pid: child.pid, portkeyUpstream: upstream } as Target;
 }
 
+/** CPU ticks and peak RSS of a process and its children (nginx's work is done by its workers). */
 function procStat(pid: number | undefined): { ticks: number; hwmMB: number } {
   if (!pid) return { ticks: 0, hwmMB: 0 };
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    let ticks = Number(fields[11]) + Number(fields[12]);
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { ticks, hwmMB: hwm ? Number(hwm[1]) / 1024 : 0 };
+    let hwmMB = hwm ? Number(hwm[1]) / 1024 : 0;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(/\s+/).map(Number) : []) {
+      const c = procStat(child);
+      ticks += c.ticks;
+      hwmMB += c.hwmMB;
+    }
+    return { ticks, hwmMB };
   } catch {
     return { ticks: 0, hwmMB: 0 };
   }
