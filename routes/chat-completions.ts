@@ -18,7 +18,7 @@ export default async function chatCompletionsRoute(app: FastifyInstance): Promis
         usageTap((usage) => ctx.countUsage(target.provider.id, target.ref, usage), body.stream_options?.include_usage !== true),
       ],
       trailer: 'data: [DONE]\n\n',
-      errorFrame: (err) => ({ data: JSON.stringify(err.toJSON()) }),
+      errorFrames: (err) => [{ data: JSON.stringify(err.toJSON()) }],
     }),
   );
 }

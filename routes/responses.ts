@@ -10,7 +10,15 @@ export default async function responsesRoute(app: FastifyInstance): Promise<void
     relayHandler(app, {
       schema: responsesRequestSchema,
       call: callResponses,
-      errorFrame: (err) => ({ event: 'error', data: JSON.stringify({ type: 'error', code: err.code, message: err.message, param: err.param }) }),
+      // OpenAI's own ending of a failed stream: an error event, then response.failed. The event
+      // also carries `error`, which makes the openai SDK raise instead of ending quietly.
+      errorFrames: (err) => [
+        { event: 'error', data: JSON.stringify({ type: 'error', code: err.code, message: err.message, param: err.param, error: err.toJSON().error }) },
+        {
+          event: 'response.failed',
+          data: JSON.stringify({ type: 'response.failed', response: { object: 'response', status: 'failed', error: { code: err.code, message: err.message }, output: [] } }),
+        },
+      ],
     }),
   );
 }

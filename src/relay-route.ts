@@ -27,7 +27,8 @@ export interface RelayRouteSpec {
   streamTransforms?: (ctx: CallContext, target: ModelTarget, body: Json) => FrameTransform[];
   /** Written after the last frame (`data: [DONE]` on Chat Completions). */
   trailer?: string;
-  errorFrame: (err: RelayError) => { data: string; event?: string };
+  /** The frames that tell the client its stream failed, in its API's terms. */
+  errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
 }
 
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
@@ -44,6 +45,6 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
       return reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
     }
     const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
-    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrame: spec.errorFrame });
+    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });
   };
 }

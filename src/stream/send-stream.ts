@@ -17,7 +17,7 @@ export interface StreamSendOptions {
   /** Written after the last frame (`data: [DONE]` for Chat Completions). */
   trailer?: string;
   /** Formats a mid-stream failure as the frame the client's API expects. */
-  errorFrame: (err: RelayError) => { data: string; event?: string };
+  errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
 }
 
 export async function sendStream(ctx: CallContext, reply: FastifyReply, frames: AsyncIterable<Frame>, opts: StreamSendOptions): Promise<void> {
@@ -43,8 +43,8 @@ export async function sendStream(ctx: CallContext, reply: FastifyReply, frames: 
   if (failure) {
     recordFailure(ctx, opts.target, failure, opts.attempts);
     if (failure.failureKind !== 'client_abort' && !writer.closed) {
-      const frame = opts.errorFrame(new RelayError(ctx.scrub(failure.message), { status: failure.status, code: failure.code, type: failure.type, param: failure.param }));
-      await writer.write(frame.data, frame.event);
+      const shown = new RelayError(ctx.scrub(failure.message), { status: failure.status, code: failure.code, type: failure.type, param: failure.param });
+      for (const frame of opts.errorFrames(shown)) await writer.write(frame.data, frame.event);
     }
     writer.end();
   } else writer.end(opts.trailer);

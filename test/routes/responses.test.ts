@@ -16,6 +16,7 @@ t.before(async () => {
       providers: {
         vllm: { baseUrl: vllm.baseUrl, models: [{ id: 'm' }, { id: 'echo' }, { id: 'tool' }, { id: 'length' }, { id: 'reasoning', reasoning: true }, { id: 'think', reasoning: true }, { id: 'think-plain', reasoning: false }] },
         plain: { baseUrl: vllm.baseUrl, models: [] },
+        stalls: { baseUrl: vllm.baseUrl, idleTimeoutSeconds: 0.3, models: [] },
         lmstudio: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [] },
         lmstudio2: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [{ id: 'history', compat: { supportsPreviousResponseId: true } }] },
       },
@@ -216,4 +217,18 @@ t.test('Vercel AI SDK generateText / streamText against /v1/responses', async (t
     t.match(text, /^Hello from/, `streamText ${model}`);
     t.equal(await streamed.finishReason, 'stop');
   }
+});
+
+t.test('a Responses stream that fails mid-way ends with error and response.failed', async (t) => {
+  const res = await postJson(`${relay.url}/v1/responses`, { model: 'stalls/stall-after-3', input: 'hi', stream: true });
+  t.equal(res.status, 200);
+  const events = [...res.text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+  t.ok(events.includes('response.output_text.delta'), 'the text already sent arrived');
+  t.same(events.slice(-2), ['error', 'response.failed']);
+  t.match(res.text, /stream idle after 0.3s/);
+  const sdkError = await (async () => {
+    const stream = relay.client.responses.stream({ model: 'stalls/stall-after-3', input: 'hi' }, { headers: { 'x-lmrelay-fallbacks': 'none' } });
+    for await (const _ of stream) void _;
+  })().catch((e) => e);
+  t.ok(sdkError instanceof Error, 'the SDK raises it');
 });
