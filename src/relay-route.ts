@@ -16,7 +16,7 @@ import type { CallDeadline } from './upstream/deadline.js';
 import { applyTransforms, type Frame, type FrameTransform } from './stream/frame.js';
 import { sendStream } from './stream/send-stream.js';
 
-export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame>; transforms: FrameTransform[] };
+export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
 export interface RelayRouteSpec {
   schema: z.ZodType<unknown>;

@@ -43,15 +43,22 @@ export interface FrameTransform {
   flush?(): Frame[];
 }
 
-export async function* applyTransforms(source: AsyncIterable<Frame>, transforms: FrameTransform[]): AsyncGenerator<Frame> {
+/** Runs the transforms over each batch of frames, synchronously within the batch. */
+export async function* applyTransforms(source: AsyncIterable<Frame[]>, transforms: FrameTransform[]): AsyncGenerator<Frame[]> {
   if (transforms.length === 0) {
     yield* source;
     return;
   }
-  for await (const frame of source) yield* runFrom(0, frame, transforms);
-  for (let i = 0; i < transforms.length; i++) {
-    for (const frame of transforms[i].flush?.() ?? []) yield* runFrom(i + 1, frame, transforms);
+  for await (const batch of source) {
+    const out: Frame[] = [];
+    for (const frame of batch) for (const f of runFrom(0, frame, transforms)) out.push(f);
+    if (out.length) yield out;
   }
+  const tail: Frame[] = [];
+  for (let i = 0; i < transforms.length; i++) {
+    for (const frame of transforms[i].flush?.() ?? []) for (const f of runFrom(i + 1, frame, transforms)) tail.push(f);
+  }
+  if (tail.length) yield tail;
 }
 
 function* runFrom(index: number, frame: Frame, transforms: FrameTransform[]): Generator<Frame> {

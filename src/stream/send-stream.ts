@@ -20,7 +20,7 @@ export interface StreamSendOptions {
   errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
 }
 
-export async function sendStream(ctx: CallContext, reply: FastifyReply, frames: AsyncIterable<Frame>, opts: StreamSendOptions): Promise<void> {
+export async function sendStream(ctx: CallContext, reply: FastifyReply, batches: AsyncIterable<Frame[]>, opts: StreamSendOptions): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -32,9 +32,9 @@ export async function sendStream(ctx: CallContext, reply: FastifyReply, frames: 
   const writer = new SseWriter(res);
   let failure: RelayError | undefined;
   try {
-    for await (const frame of frames) {
+    for await (const batch of batches) {
       if (writer.closed) break;
-      await writer.write(frame.data, frame.event);
+      await writer.writeFrames(batch);
     }
   } catch (err) {
     failure = err instanceof RelayError ? err : classifyError(err, opts.target.ref);

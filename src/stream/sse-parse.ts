@@ -18,16 +18,17 @@ export class SseOverflowError extends Error {
   }
 }
 
+/** Yields the events each network chunk completed, as one batch (one await per chunk, not per event). */
 export async function* parseSse(
   body: AsyncIterable<Buffer>,
   onChunk: () => void,
   maxEventChars = MAX_SSE_EVENT_CHARS,
-): AsyncGenerator<SseEvent> {
-  const ready: EventSourceMessage[] = [];
+): AsyncGenerator<SseEvent[]> {
+  let ready: EventSourceMessage[] = [];
   let overflow = false;
   const parser = createParser({
     maxBufferSize: maxEventChars,
-    onEvent: (e) => ready.push(e),
+    onEvent: (e) => void ready.push(e),
     onError: (e) => {
       if (e.type === 'max-buffer-size-exceeded') overflow = true;
     },
@@ -38,12 +39,13 @@ export async function* parseSse(
     parser.feed(decoder.decode(chunk, { stream: true }));
     if (overflow) throw new SseOverflowError(maxEventChars);
     if (ready.length) {
-      for (const e of ready) yield e;
-      ready.length = 0;
+      const batch = ready;
+      ready = [];
+      yield batch;
     }
   }
   const rest = decoder.decode();
   if (rest) parser.feed(rest);
   // An event whose blank line never came is dropped: it may be half a JSON object.
-  for (const e of ready) yield e;
+  if (ready.length) yield ready;
 }

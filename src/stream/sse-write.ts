@@ -28,8 +28,11 @@ export class SseWriter {
 
   /** Writes one frame; resolves once the socket can take more. */
   async write(data: string, event?: string): Promise<void> {
+    return this.writeRaw(event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
+  }
+
+  private async writeRaw(frame: string): Promise<void> {
     if (this.closed) return;
-    const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
     // Frames that are ready in the same turn of the event loop go out in one syscall.
     if (!this.corked) {
       this.corked = true;
@@ -40,6 +43,14 @@ export class SseWriter {
       if (this.corked) this.uncork();
       await waitDrain(this.res);
     }
+  }
+
+  /** A batch of frames as one write. */
+  async writeFrames(frames: ReadonlyArray<{ data: string; event?: string }>): Promise<void> {
+    if (frames.length === 1) return this.write(frames[0].data, frames[0].event);
+    let text = '';
+    for (const f of frames) text += f.event ? `event: ${f.event}\ndata: ${f.data}\n\n` : `data: ${f.data}\n\n`;
+    return this.writeRaw(text);
   }
 
   /** Error shaped like OpenAI's mid-stream error, which the SDKs raise as an APIError. */

@@ -25,7 +25,7 @@ import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../ad
 
 export type ChatAnswer =
   | { kind: 'json'; body: any; text?: string }
-  | { kind: 'stream'; frames: AsyncIterable<Frame>; transforms: FrameTransform[] };
+  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
 const warnedNoTools = new WeakSet<ModelTarget>();
 

@@ -21,7 +21,7 @@ import { callChat } from './call-chat.js';
 
 export type ResponsesAnswer =
   | { kind: 'json'; body: any; text?: string }
-  | { kind: 'stream'; frames: AsyncIterable<Frame>; transforms: FrameTransform[] };
+  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
 export async function callResponses(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline): Promise<ResponsesAnswer> {
   const native = target.provider.api === 'openai-responses';

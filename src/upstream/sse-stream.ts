@@ -1,7 +1,8 @@
 /**
- * Opens an upstream SSE body as frames: waits for the first event (so the chain can still fall
- * back), then yields the rest. Stops at `[DONE]`, turns an upstream `{"error":...}` event into a
- * RelayError, and classifies every failure (reset, idle timeout, overflow, truncation).
+ * Opens an upstream SSE body as batches of frames (all the events one network chunk
+ * completed): waits for the first event (so the chain can still fall back), then yields the
+ * rest. Stops at `[DONE]`, turns an upstream `{"error":...}` event into a RelayError, and
+ * classifies every failure (reset, idle timeout, overflow, truncation).
  */
 import { RelayError } from '../errors.js';
 import { Frame } from '../stream/frame.js';
@@ -12,7 +13,7 @@ import { badResponse, classifyError } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
 
 export interface OpenedStream {
-  frames: AsyncIterable<Frame>;
+  frames: AsyncIterable<Frame[]>;
   deadline: CallDeadline;
 }
 
@@ -23,54 +24,59 @@ export interface StreamOptions {
 }
 
 export async function openSseStream(res: UpstreamResponse, deadline: CallDeadline, opts: StreamOptions): Promise<OpenedStream> {
-  const events = parseSse(res.body, () => deadline.touch())[Symbol.asyncIterator]();
-  const first = await nextEvent(events, deadline, opts.label);
-  if (first.done) throw badResponse(opts.label, 'stream ended before its first event');
-  const firstFrame = toFrame(first.value, opts.label);
-  return { frames: framesFrom(firstFrame, events, deadline, opts), deadline };
+  const batches = parseSse(res.body, () => deadline.touch())[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await nextBatch(batches, deadline, opts.label);
+    if (next.done) throw badResponse(opts.label, 'stream ended before its first event');
+    if (next.value.length === 0) continue;
+    // Converted here, before the chain commits: an error as the first event still falls back.
+    const first = toFrames(next.value, opts.label);
+    return { frames: framesFrom(first, batches, deadline, opts), deadline };
+  }
 }
 
-async function* framesFrom(
-  first: Frame | null,
-  events: AsyncIterator<SseEvent>,
-  deadline: CallDeadline,
-  opts: StreamOptions,
-): AsyncGenerator<Frame> {
-  const recent: Frame[] = [];
+interface Converted {
+  frames: Frame[];
+  done: boolean;
+}
+
+async function* framesFrom(first: Converted, batches: AsyncIterator<SseEvent[]>, deadline: CallDeadline, opts: StreamOptions): AsyncGenerator<Frame[]> {
+  let recent: Frame[] = [];
   let sawDone = false;
   try {
-    let frame = first;
+    let batch = first;
     for (;;) {
-      if (frame === null) {
+      if (batch.frames.length) {
+        recent = [...recent, ...batch.frames].slice(-2);
+        yield batch.frames;
+      }
+      if (batch.done) {
         sawDone = true;
         return;
       }
-      recent.push(frame);
-      if (recent.length > 2) recent.shift();
-      yield frame;
-      const next = await nextEvent(events, deadline, opts.label);
+      const next = await nextBatch(batches, deadline, opts.label);
       if (next.done) {
         if (!opts.isComplete(recent)) throw badResponse(opts.label, 'stream ended before it finished (truncated)');
         return;
       }
-      frame = toFrame(next.value, opts.label);
+      batch = toFrames(next.value, opts.label);
     }
   } finally {
     deadline.dispose();
     // After [DONE] the body's last bytes are usually in flight: read them in the background so
     // the keep-alive socket is reused. Cutting the body off here would close the connection and
     // make the next request pay for a new one.
-    if (sawDone) void drainAfterDone(events);
-    else await events.return?.(undefined);
+    if (sawDone) void drainAfterDone(batches);
+    else await batches.return?.(undefined);
   }
 }
 
 const DRAIN_AFTER_DONE_MS = 1000;
 
-async function drainAfterDone(events: AsyncIterator<SseEvent>): Promise<void> {
-  const timer = setTimeout(() => void events.return?.(undefined), DRAIN_AFTER_DONE_MS);
+async function drainAfterDone(batches: AsyncIterator<SseEvent[]>): Promise<void> {
+  const timer = setTimeout(() => void batches.return?.(undefined), DRAIN_AFTER_DONE_MS);
   try {
-    while (!(await events.next()).done);
+    while (!(await batches.next()).done);
   } catch {
     // a server that resets after [DONE] changes nothing for the client
   } finally {
@@ -78,13 +84,24 @@ async function drainAfterDone(events: AsyncIterator<SseEvent>): Promise<void> {
   }
 }
 
-async function nextEvent(events: AsyncIterator<SseEvent>, deadline: CallDeadline, label: string) {
+async function nextBatch(batches: AsyncIterator<SseEvent[]>, deadline: CallDeadline, label: string) {
   try {
-    return await events.next();
+    return await batches.next();
   } catch (err) {
     if (err instanceof SseOverflowError) throw badResponse(label, err.message);
     throw classifyError(err, label, deadline.reason);
   }
+}
+
+/** The frames of one batch, up to `[DONE]` (anything after it is ignored). */
+function toFrames(events: SseEvent[], label: string): Converted {
+  const frames: Frame[] = [];
+  for (const event of events) {
+    const frame = toFrame(event, label);
+    if (frame === null) return { frames, done: true };
+    frames.push(frame);
+  }
+  return { frames, done: false };
 }
 
 /** null for the `[DONE]` sentinel. */
