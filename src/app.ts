@@ -88,8 +88,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     if (!info || !request.routeOptions.url?.startsWith('/v1/')) return;
     const status = reply.statusCode;
     const route = request.routeOptions.url;
-    app.relay.metrics.requests.inc({ route, model: info.model ?? '', provider: info.provider ?? '', status: String(status) });
-    if (info.provider) app.relay.metrics.duration.observe({ route, provider: info.provider }, reply.elapsedTime / 1000);
+    app.relay.metrics.countRequest(route, info.model ?? '', info.provider ?? '', status, reply.elapsedTime / 1000);
     request.log.info({ route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
   }
 

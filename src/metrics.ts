@@ -58,7 +58,28 @@ export class RelayMetrics {
     const u = usage as Record<string, unknown>;
     const input = u.prompt_tokens ?? u.input_tokens;
     const output = u.completion_tokens ?? u.output_tokens;
-    if (typeof input === 'number' && input > 0) this.tokens.inc({ provider, model, direction: 'input' }, input);
-    if (typeof output === 'number' && output > 0) this.tokens.inc({ provider, model, direction: 'output' }, output);
+    if (typeof input === 'number' && input > 0) this.child(this.tokens, provider, model, 'input').inc(input);
+    if (typeof output === 'number' && output > 0) this.child(this.tokens, provider, model, 'output').inc(output);
+  }
+
+  countRequest(route: string, model: string, provider: string, status: number, seconds: number): void {
+    this.child(this.requests, route, model, provider, String(status)).inc();
+    if (provider) this.child(this.duration, route, provider).observe(seconds);
+  }
+
+  /**
+   * Label children cached by their values: prom-client hashes a label object (sorting its keys)
+   * on every call otherwise, several times per request.
+   */
+  private readonly children = new Map<string, { inc(n?: number): void; observe(v: number): void }>();
+
+  private child(metric: Counter<string> | Histogram<string>, ...values: string[]): { inc(n?: number): void; observe(v: number): void } {
+    const key = `${metric === this.requests ? 'r' : metric === this.duration ? 'd' : 't'}\u0000${values.join('\u0000')}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = (metric as Counter<string>).labels(...values) as unknown as { inc(n?: number): void; observe(v: number): void };
+      this.children.set(key, child);
+    }
+    return child;
   }
 }

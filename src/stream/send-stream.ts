@@ -55,8 +55,7 @@ function finishLog(ctx: CallContext, reply: FastifyReply, opts: StreamSendOption
   const status = failure?.failureKind === 'client_abort' ? 499 : 200;
   const provider = opts.target.provider.id;
   const seconds = (performance.now() - ctx.startedAt) / 1000;
-  ctx.metrics.requests.inc({ route: ctx.route, model: opts.target.ref, provider, status: String(status) });
-  ctx.metrics.duration.observe({ route: ctx.route, provider }, seconds);
+  ctx.metrics.countRequest(ctx.route, opts.target.ref, provider, status, seconds);
   reply.request.relayInfo = undefined; // logged here, not again by onResponse
   ctx.log.info(
     {
