@@ -4,9 +4,12 @@ import type { ModelTarget } from './catalog.js';
 import type { RelayState } from './relay-state.js';
 import { RelayError } from './errors.js';
 
-export async function resolveModel(state: RelayState, name: string | undefined): Promise<ModelTarget> {
-  const found = state.catalog.resolve(name);
-  if (found) return found;
+/** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
+export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
+  return state.catalog.resolve(name) ?? resolveSlow(state, name);
+}
+
+async function resolveSlow(state: RelayState, name: string | undefined): Promise<ModelTarget> {
   if (!name || name === 'default') {
     // No primary configured (zero-config): the first model a running server reports.
     for (const provider of state.catalog.providers.values()) {
