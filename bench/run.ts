@@ -41,6 +41,8 @@ interface Target {
   name: string;
   url: string;
   pid?: number;
+  /** Headers a peer needs to route the request (Portkey: provider and custom host). */
+  headers?: Record<string, string>;
 }
 
 interface Result {
@@ -144,14 +146,28 @@ http { access_log off;
   return { name: 'nginx', url: `http://127.0.0.1:${port}`, pid: child.pid };
 }
 
+/**
+ * Portkey's gateway, when installed (not a dependency: `npm i --no-save @portkey-ai/gateway
+ * @hono/node-server@1.14.1`, or PORTKEY_DIR pointing at its package folder). It listens on every
+ * interface, so a preload binds it to 127.0.0.1.
+ */
 async function startPortkey(upstream: number): Promise<Target | undefined> {
-  const entry = join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+  const dir = process.env.PORTKEY_DIR ?? join(root, 'node_modules/@portkey-ai/gateway');
+  const entry = join(dir, 'build/start-server.js');
   if (!existsSync(entry)) return undefined;
   const port = await freePort();
-  const child = spawn(process.execPath, [entry, '--port', String(port)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--require', join(root, 'bench/bind-loopback.cjs'), entry, `--port=${port}`, '--headless'], {
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   children.push(child);
   await waitHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'portkey', url: `http://127.0.0.1:${port}`, pid: child.pid, portkeyUpstream: upstream } as Target;
+  return {
+    name: 'portkey',
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${upstream}/v1`, authorization: 'Bearer bench' },
+  };
 }
 
 /** CPU ticks and peak RSS of a process and its children (nginx's work is done by its workers). */
@@ -197,28 +213,30 @@ end
 `,
 );
 
-function load(url: string, connections: number, seconds: number): LoadResult {
+function load(url: string, connections: number, seconds: number, headers: Record<string, string> = {}): LoadResult {
   const target = `${url}/v1/chat/completions`;
   if (existsSync('/usr/bin/wrk')) {
-    const out = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', WRK_SCRIPT, target], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
+    const extra = Object.entries(headers).map(([k, v]) => ['-H', `${k}: ${v}`]).flat();
+    const out = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', ...extra, '-s', WRK_SCRIPT, target], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
     const line = out.stdout.split('\n').find((l) => l.startsWith('{"requests"'));
     if (!line) throw new Error(`wrk failed: ${out.stderr || out.stdout}`);
     const r = JSON.parse(line);
     return { requests: r.requests, seconds: r.duration_us / 1e6, errors: r.errors, p50: r.p50_us / 1000, p99: r.p99_us / 1000 };
   }
   const bin = join(root, 'node_modules/.bin/autocannon');
-  const out = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', BODY, '--json', target], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
+  const extra = Object.entries(headers).map(([k, v]) => ['-H', `${k}=${v}`]).flat();
+  const out = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', ...extra, '-b', BODY, '--json', target], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
   const r = JSON.parse(out.stdout);
   return { requests: r.requests.total, seconds, errors: r.errors + r.non2xx, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-async function streams(url: string, count: number): Promise<{ ttfbMs: number; streamMs: number }> {
+async function streams(url: string, count: number, headers: Record<string, string> = {}): Promise<{ ttfbMs: number; streamMs: number }> {
   const agent = new Agent({ connections: 1 });
   const ttfb: number[] = [];
   const total: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    const res = await request(`${url}/v1/chat/completions`, { method: 'POST', body: STREAM_BODY, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    const res = await request(`${url}/v1/chat/completions`, { method: 'POST', body: STREAM_BODY, headers: { 'content-type': 'application/json', ...headers }, dispatcher: agent });
     let first = 0;
     for await (const _ of res.body) if (!first) first = performance.now();
     total.push(performance.now() - start);
@@ -244,12 +262,12 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
 const round = (x: number | undefined, d = 2) => (x === undefined ? undefined : Number(x.toFixed(d)));
 
 async function measure(target: Target): Promise<Result> {
-  load(target.url, 50, 1); // warm-up: pools, JIT
+  load(target.url, 50, 1, target.headers); // warm-up: pools, JIT
   const before = procStat(target.pid);
-  const heavy = load(target.url, 50, THROUGHPUT_SECONDS);
+  const heavy = load(target.url, 50, THROUGHPUT_SECONDS, target.headers);
   const after = procStat(target.pid);
-  const light = load(target.url, 1, LATENCY_SECONDS);
-  const s = await streams(target.url, STREAMS);
+  const light = load(target.url, 1, LATENCY_SECONDS, target.headers);
+  const s = await streams(target.url, STREAMS, target.headers);
   const cpu = target.pid && heavy.requests ? ((after.ticks - before.ticks) * (1e6 / CLK_TCK)) / heavy.requests : undefined;
   return {
     name: target.name,
@@ -304,6 +322,7 @@ async function main() {
     throughput_vs_nginx: ratio(relay.rps50, by.nginx?.rps50),
     throughput_vs_portkey: ratio(relay.rps50, by.portkey?.rps50),
     cpu_per_request_vs_floor: ratio(relay.cpuUsPerReq, by.floor.cpuUsPerReq),
+    added_ttfb_ms_vs_portkey: by.portkey ? round((relay.ttfbMs ?? 0) - (by.portkey.ttfbMs ?? 0), 3) : undefined,
     added_p50_ms_1conn: round((relay.p50_1ms ?? 0) - (by.direct.p50_1ms ?? 0), 3),
     added_p50_ms_1conn_vs_floor: round((relay.p50_1ms ?? 0) - (by.floor.p50_1ms ?? 0), 3),
     added_ttfb_ms: round((relay.ttfbMs ?? 0) - (by.direct.ttfbMs ?? 0), 3),

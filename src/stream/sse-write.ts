@@ -14,12 +14,6 @@ export const SSE_HEADERS = {
 };
 
 export class SseWriter {
-  private corked = false;
-  private readonly uncork = () => {
-    this.corked = false;
-    this.res.uncork();
-  };
-
   constructor(private readonly res: ServerResponse) {}
 
   get closed(): boolean {
@@ -33,16 +27,8 @@ export class SseWriter {
 
   private async writeRaw(frame: string): Promise<void> {
     if (this.closed) return;
-    // Frames that are ready in the same turn of the event loop go out in one syscall.
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      setImmediate(this.uncork);
-    }
-    if (!this.res.write(frame)) {
-      if (this.corked) this.uncork();
-      await waitDrain(this.res);
-    }
+    // Frames arrive in batches (one per network chunk) and each batch is one write: no corking.
+    if (!this.res.write(frame)) await waitDrain(this.res);
   }
 
   /** A batch of frames as one write. */

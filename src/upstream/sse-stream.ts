@@ -47,7 +47,7 @@ async function* framesFrom(first: Converted, batches: AsyncIterator<SseEvent[]>,
     let batch = first;
     for (;;) {
       if (batch.frames.length) {
-        recent = [...recent, ...batch.frames].slice(-2);
+        recent = batch.frames.length >= 2 ? batch.frames.slice(-2) : [recent[recent.length - 1], batch.frames[0]].filter(Boolean);
         yield batch.frames;
       }
       if (batch.done) {
