@@ -1,26 +1,13 @@
 /** A Chat Completions request -> a Responses request, for upstreams that speak Responses (LM Studio). */
 import type { ChatRequest, Json } from '../types.js';
-
-const FIELD_MAP: Array<{ from: string; to: string }> = [
-  { from: 'temperature', to: 'temperature' },
-  { from: 'top_p', to: 'top_p' },
-  { from: 'max_tokens', to: 'max_output_tokens' },
-  { from: 'max_completion_tokens', to: 'max_output_tokens' },
-  { from: 'parallel_tool_calls', to: 'parallel_tool_calls' },
-  { from: 'metadata', to: 'metadata' },
-  { from: 'user', to: 'user' },
-  { from: 'stream', to: 'stream' },
-];
+import { copyFields } from './field-map.js';
 
 /** Chat-only fields with no Responses equivalent: dropped. */
 const DROPPED = new Set(['messages', 'tools', 'tool_choice', 'response_format', 'reasoning_effort', 'stream_options', 'n', 'logprobs', 'functions', 'function_call', 'model']);
 
 export function chatRequestToResponses(body: ChatRequest): Json {
   const out: Json = { model: body.model };
-  for (const { from, to } of FIELD_MAP) if (body[from] !== undefined && body[from] !== null) out[to] = body[from];
-  for (const [key, value] of Object.entries(body)) {
-    if (!DROPPED.has(key) && !FIELD_MAP.some((f) => f.from === key)) out[key] = value;
-  }
+  copyFields(body, out, 'chat', DROPPED);
   const instructions: string[] = [];
   const input: Json[] = [];
   for (const m of body.messages) {

@@ -5,21 +5,11 @@
  */
 import { RelayError } from '../../src/errors.js';
 import type { ChatRequest, Json } from '../types.js';
+import { copyFields } from './field-map.js';
 
-/** Fields copied across unchanged or renamed; `undefined` values are skipped. */
-const FIELD_MAP: Array<{ from: string; to: string }> = [
-  { from: 'temperature', to: 'temperature' },
-  { from: 'top_p', to: 'top_p' },
-  { from: 'max_output_tokens', to: 'max_tokens' },
-  { from: 'parallel_tool_calls', to: 'parallel_tool_calls' },
-  { from: 'metadata', to: 'metadata' },
-  { from: 'user', to: 'user' },
-  { from: 'stream', to: 'stream' },
-  { from: 'top_logprobs', to: 'top_logprobs' },
-];
 
 /** Responses-only fields that have no meaning for a Chat upstream. */
-const DROPPED = new Set(['input', 'instructions', 'tools', 'tool_choice', 'text', 'reasoning', 'store', 'include', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'previous_response_id', 'background', 'truncation', 'conversation', 'prompt', 'safety_identifier', 'stream_options']);
+const DROPPED = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'text', 'reasoning', 'store', 'include', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'previous_response_id', 'background', 'truncation', 'conversation', 'prompt', 'safety_identifier', 'stream_options']);
 
 export interface RequestToChatOptions {
   /** The target model reasons: pass `reasoning.effort` on as `reasoning_effort`. */
@@ -28,11 +18,7 @@ export interface RequestToChatOptions {
 
 export function responsesRequestToChat(body: Json, opts: RequestToChatOptions): ChatRequest {
   const out: ChatRequest = { model: body.model, messages: [] };
-  for (const { from, to } of FIELD_MAP) if (body[from] !== undefined && body[from] !== null) out[to] = body[from];
-  // Unknown extras (top_k, chat_template_kwargs, ...) pass through as they would on Chat.
-  for (const [key, value] of Object.entries(body)) {
-    if (!(key in out) && !DROPPED.has(key) && !FIELD_MAP.some((f) => f.from === key) && key !== 'model') out[key] = value;
-  }
+  copyFields(body, out, 'responses', DROPPED);
   if (typeof body.instructions === 'string' && body.instructions) out.messages.push({ role: 'system', content: body.instructions });
   out.messages.push(...inputToMessages(body.input));
   if (Array.isArray(body.tools) && body.tools.length) out.tools = body.tools.map(toolToChat);

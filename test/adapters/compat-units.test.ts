@@ -48,3 +48,14 @@ t.test('look-alike detection and prompt estimate', async (t) => {
   t.equal(estimatePromptTokens({ messages: [{ role: 'user', content: 'x'.repeat(396) }] }), 100, 'role and content chars / 4');
   t.equal(estimatePromptTokens({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,' + 'A'.repeat(9999) } }] }] }) < 10, true, 'data URLs are not counted as text');
 });
+
+t.test('Chat <-> Responses field table', async (t) => {
+  const { responsesRequestToChat } = await import('../../adapters/responses/request-to-chat.js');
+  const { chatRequestToResponses } = await import('../../adapters/responses/chat-request-to-responses.js');
+  const chat = responsesRequestToChat({ model: 'm', input: 'x', max_output_tokens: 9, temperature: 0.1, top_k: 5, store: true }, { reasoning: false });
+  t.same({ ...chat, messages: undefined }, { model: 'm', messages: undefined, max_tokens: 9, temperature: 0.1, top_k: 5 }, 'renamed once, extras kept, OpenAI-only dropped');
+  const resp = chatRequestToResponses({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 7, top_k: 5, n: 1 });
+  t.equal(resp.max_output_tokens, 7);
+  t.equal(resp.top_k, 5);
+  t.notOk('n' in resp);
+});
