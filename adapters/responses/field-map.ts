@@ -21,6 +21,16 @@ export const SHARED_FIELDS: readonly FieldPair[] = [
   { chat: 'top_logprobs', responses: 'top_logprobs' },
 ];
 
+/** Per direction, the first pair of each source field (worked out once, not per request). */
+const PLAN: Record<keyof FieldPair, { pairs: FieldPair[]; mapped: Set<string> }> = { chat: plan('chat'), responses: plan('responses') };
+
+function plan(from: keyof FieldPair) {
+  const mapped = new Set<string>();
+  // The first pair of a source field wins (max_output_tokens -> max_tokens, not both names).
+  const pairs = SHARED_FIELDS.filter((p) => !mapped.has(p[from]) && mapped.add(p[from]));
+  return { pairs, mapped };
+}
+
 /**
  * Copies the mapped fields from one API's body to the other's (`from` names the source API),
  * then every field that is neither mapped nor in `dropped` as it is: extras such as `top_k`
@@ -28,11 +38,8 @@ export const SHARED_FIELDS: readonly FieldPair[] = [
  */
 export function copyFields(body: Json, out: Json, from: keyof FieldPair, dropped: ReadonlySet<string>): void {
   const to: keyof FieldPair = from === 'chat' ? 'responses' : 'chat';
-  const mapped = new Set<string>();
-  for (const pair of SHARED_FIELDS) {
-    // The first pair of a source field wins (max_output_tokens -> max_tokens, not both names).
-    if (mapped.has(pair[from])) continue;
-    mapped.add(pair[from]);
+  const { pairs, mapped } = PLAN[from];
+  for (const pair of pairs) {
     const value = body[pair[from]];
     if (value !== undefined && value !== null && out[pair[to]] === undefined) out[pair[to]] = value;
   }
