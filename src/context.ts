@@ -3,14 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
-import type { AbortEmitter } from './upstream/abort-emitter.js';
+import type { ClientAbort } from './upstream/client-abort.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
   id: string;
   route: string;
   /** Aborted when the client disconnects. */
-  signal: AbortEmitter;
+  signal: ClientAbort;
   log: FastifyBaseLogger;
   metrics: RelayMetrics;
   cooldowns: Cooldowns;

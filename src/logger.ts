@@ -1,4 +1,5 @@
 /** pino, JSON by default, pretty on request; credentials never reach a log line. */
+import { fstatSync } from 'node:fs';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 /** No wildcard paths: they double the cost of every line, and no log line carries a config object. */
@@ -19,8 +20,19 @@ export function createLogger(options: LogOptions = {}): Logger {
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } });
   // Lines are batched (up to 4 KiB, flushed every 200 ms and at exit): one write per batch
-  // instead of one per request. pino's default hands every line to libuv's thread pool.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // instead of one per request. Like Node's own stdout, writes are synchronous to files and
+  // terminals (fast, nothing to wait for) and asynchronous to pipes, where a slow reader must
+  // not stall requests; the async path costs a thread-pool hop per batch.
+  const destination = pino.destination({ dest: 1, sync: !stdoutIsPipe(), minLength: 4096 });
   setInterval(() => destination.flush(), 200).unref();
   return pino(base, destination);
+}
+
+function stdoutIsPipe(): boolean {
+  try {
+    const stat = fstatSync(1);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return true;
+  }
 }

@@ -1,13 +1,17 @@
 /** The app's own prom-client registry (never the global one, so tests can build many apps). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const REQUEST_LABELS = ['route', 'model', 'provider', 'status'] as const;
+const TOKEN_LABELS = ['provider', 'model', 'direction'] as const;
+
 export class RelayMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  readonly requests: Counter<string> = new Counter({
     name: 'lmrelay_requests_total',
     help: 'Client requests by route, model ref, provider that answered, and HTTP status',
-    labelNames: ['route', 'model', 'provider', 'status'] as const,
+    labelNames: REQUEST_LABELS,
     registers: [this.registry],
+    collect: (): void => this.requestTally.publish(),
   });
   readonly duration = new Histogram({
     name: 'lmrelay_request_duration_seconds',
@@ -35,11 +39,12 @@ export class RelayMetrics {
     labelNames: ['from', 'to'] as const,
     registers: [this.registry],
   });
-  readonly tokens = new Counter({
+  readonly tokens: Counter<string> = new Counter({
     name: 'lmrelay_tokens_total',
     help: 'Tokens reported by upstream usage',
-    labelNames: ['provider', 'model', 'direction'] as const,
+    labelNames: TOKEN_LABELS,
     registers: [this.registry],
+    collect: (): void => this.tokenTally.publish(),
   });
 
   readonly stateBackendUp = new Gauge({
@@ -58,28 +63,65 @@ export class RelayMetrics {
     const u = usage as Record<string, unknown>;
     const input = u.prompt_tokens ?? u.input_tokens;
     const output = u.completion_tokens ?? u.output_tokens;
-    if (typeof input === 'number' && input > 0) this.child(this.tokens, provider, model, 'input').inc(input);
-    if (typeof output === 'number' && output > 0) this.child(this.tokens, provider, model, 'output').inc(output);
+    if (typeof input === 'number' && input > 0) this.tokenTally.add(input, provider, model, 'input');
+    if (typeof output === 'number' && output > 0) this.tokenTally.add(output, provider, model, 'output');
   }
 
   countRequest(route: string, model: string, provider: string, status: number, seconds: number): void {
-    this.child(this.requests, route, model, provider, String(status)).inc();
-    if (provider) this.child(this.duration, route, provider).observe(seconds);
+    this.requestTally.add(1, route, model, provider, status);
+    if (provider) this.durationChild(route, provider).observe(seconds);
   }
 
-  /**
-   * Label children cached by their values: prom-client hashes a label object (sorting its keys)
-   * on every call otherwise, several times per request.
-   */
-  private readonly children = new Map<string, { inc(n?: number): void; observe(v: number): void }>();
+  // Requests and tokens are counted as plain numbers and handed to prom-client at scrape time:
+  // its inc() hashes the label object (sorting its keys) on every call.
+  private readonly requestTally: Tally = new Tally(this.requests, REQUEST_LABELS);
+  private readonly tokenTally: Tally = new Tally(this.tokens, TOKEN_LABELS);
+  private readonly durationChildren = new Map<string, Map<string, { observe(v: number): void }>>();
 
-  private child(metric: Counter<string> | Histogram<string>, ...values: string[]): { inc(n?: number): void; observe(v: number): void } {
-    const key = `${metric === this.requests ? 'r' : metric === this.duration ? 'd' : 't'}\u0000${values.join('\u0000')}`;
-    let child = this.children.get(key);
-    if (!child) {
-      child = (metric as Counter<string>).labels(...values) as unknown as { inc(n?: number): void; observe(v: number): void };
-      this.children.set(key, child);
-    }
+  private durationChild(route: string, provider: string): { observe(v: number): void } {
+    let byProvider = this.durationChildren.get(route);
+    if (!byProvider) this.durationChildren.set(route, (byProvider = new Map()));
+    let child = byProvider.get(provider);
+    if (!child) byProvider.set(provider, (child = this.duration.labels(route, provider)));
     return child;
+  }
+}
+
+type LabelValue = string | number;
+
+/** Counts per label values, kept in nested Maps (no key string built per call). */
+class Tally {
+  private readonly root = new Map<LabelValue, any>();
+  private readonly series: Array<{ labels: Record<string, string>; value: number; published: number }> = [];
+
+  constructor(
+    private readonly counter: Counter<string>,
+    private readonly labelNames: readonly string[],
+  ) {}
+
+  add(n: number, ...values: LabelValue[]): void {
+    let map = this.root;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = map.get(values[i]);
+      if (!next) map.set(values[i], (next = new Map()));
+      map = next;
+    }
+    let entry = map.get(values[last]);
+    if (!entry) {
+      entry = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, String(values[i])])), value: 0, published: 0 };
+      map.set(values[last], entry);
+      this.series.push(entry);
+    }
+    entry.value += n;
+  }
+
+  /** Hands what was counted since the last scrape to prom-client (its `collect` hook). */
+  publish(): void {
+    for (const entry of this.series) {
+      if (entry.value === entry.published) continue;
+      this.counter.inc(entry.labels, entry.value - entry.published);
+      entry.published = entry.value;
+    }
   }
 }

@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './context.js';
 import type { RelayState } from './relay-state.js';
 import { clientAbort } from './upstream/deadline.js';
-import { AbortEmitter } from './upstream/abort-emitter.js';
+import { ClientAbort } from './upstream/client-abort.js';
 
 export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
-  const controller = new AbortEmitter();
+  const controller = new ClientAbort();
   const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(clientAbort());

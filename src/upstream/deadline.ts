@@ -1,30 +1,35 @@
 /**
- * One abort signal per upstream call, fired by whichever comes first: the total timeout,
- * the first-token timeout (until the first body chunk), the idle timeout (gap between chunks),
- * or the client going away. The abort reason is the RelayError that explains it, so the
+ * The clock of one upstream call, which cancels it at whichever comes first: the total
+ * timeout, the first-token timeout (until the first body chunk), the idle timeout (gap between
+ * chunks), or the client going away. The reason is the RelayError that explains it, so the
  * classifier never has to guess which timer fired.
  */
 import { RelayError, type FailureKind } from '../errors.js';
 import type { ProviderTimeouts } from '../catalog.js';
-import { AbortEmitter } from './abort-emitter.js';
+import type { ClientAbort } from './client-abort.js';
+
+/** What a deadline cancels: the upstream exchange in flight. */
+export interface Cancellable {
+  cancel(reason: RelayError): void;
+}
 
 export class CallDeadline {
-  private readonly controller = new AbortEmitter();
+  private cancelled?: RelayError;
+  private target?: Cancellable;
   private total?: NodeJS.Timeout;
   private firstToken?: NodeJS.Timeout;
   private idle?: NodeJS.Timeout;
-  private readonly onClientAbort = () => this.abort(this.clientSignal.reason instanceof RelayError ? this.clientSignal.reason : clientAbort());
+  private readonly onClientAbort = (reason: RelayError) => this.abort(reason);
 
   constructor(
     private readonly label: string,
     private readonly timeouts: ProviderTimeouts,
-    private readonly clientSignal: AbortEmitter,
+    private readonly client: ClientAbort,
   ) {
-    if (clientSignal.aborted) this.onClientAbort();
-    else clientSignal.once('abort', this.onClientAbort);
     if (Number.isFinite(timeouts.totalMs)) {
       this.total = setTimeout(() => this.expire('total_timeout', timeouts.totalMs), timeouts.totalMs);
     }
+    client.listen(this.onClientAbort);
   }
 
   /** Whether gaps between body chunks are timed (then bodies must be read chunk by chunk). */
@@ -32,14 +37,16 @@ export class CallDeadline {
     return Number.isFinite(this.timeouts.idleMs) && this.timeouts.idleMs < this.timeouts.totalMs;
   }
 
-  /** The signal undici's request listens on. */
-  get signal(): AbortEmitter {
-    return this.controller;
+  /** The exchange this deadline cancels from now on (cancelled at once if the time is up). */
+  watch(target: Cancellable): void {
+    this.target = target;
+    if (this.cancelled) target.cancel(this.cancelled);
   }
 
   /** Streams: start waiting for the first chunk (cold model loads). */
   armFirstToken(): void {
     const ms = this.timeouts.firstTokenMs;
+    if (this.cancelled) return;
     if (Number.isFinite(ms) && ms < this.timeouts.totalMs) this.firstToken = setTimeout(() => this.expire('first_token_timeout', ms), ms);
   }
 
@@ -50,26 +57,28 @@ export class CallDeadline {
       this.firstToken = undefined;
     }
     const ms = this.timeouts.idleMs;
-    if (!Number.isFinite(ms) || ms >= this.timeouts.totalMs) return;
+    if (this.cancelled || !Number.isFinite(ms) || ms >= this.timeouts.totalMs) return;
     if (this.idle) this.idle.refresh();
     else this.idle = setTimeout(() => this.expire('idle_timeout', ms), ms);
   }
 
   abort(reason: RelayError): void {
-    this.controller.abort(reason);
+    if (this.cancelled) return;
+    this.cancelled = reason;
     this.dispose();
+    this.target?.cancel(reason);
   }
 
-  /** The error the signal was aborted with, if any. */
+  /** The error the call was cancelled with, if any. */
   get reason(): RelayError | undefined {
-    return this.controller.aborted ? (this.controller.reason as RelayError) : undefined;
+    return this.cancelled;
   }
 
   dispose(): void {
     clearTimeout(this.total);
     clearTimeout(this.firstToken);
     clearTimeout(this.idle);
-    this.clientSignal.off('abort', this.onClientAbort);
+    this.client.unlisten(this.onClientAbort);
   }
 
   private expire(kind: FailureKind, ms: number): void {

@@ -1,22 +1,18 @@
 /** Sends one JSON request to a provider under a CallDeadline and reads what comes back. */
-import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../catalog.js';
 import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
 import { badResponse, classifyError, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
 import { RelayError } from '../errors.js';
+import { startExchange, type ExchangeHead } from './exchange.js';
 
 /** Error bodies are read up to this size; the rest is dropped (an HTML page can be huge). */
 export const ERROR_BODY_LIMIT = 64 * 1024;
 /** A JSON (non-streamed) answer larger than this is refused rather than buffered. */
 export const JSON_BODY_LIMIT = 32 * 1024 * 1024;
 
-export interface UpstreamResponse {
-  status: number;
-  headers: Dispatcher.ResponseData['headers'];
-  body: Dispatcher.ResponseData['body'];
-}
+export type UpstreamResponse = ExchangeHead;
 
 export interface SendOptions {
   provider: ResolvedProvider;
@@ -35,10 +31,10 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
   if (provider.refusal) {
     throw new RelayError(`${label}: refused by lmrelay: ${provider.refusal}`, { status: 502, code: 'upstream_blocked', failureKind: 'policy', retryable: true });
   }
-  let res: Dispatcher.ResponseData;
+  let res: ExchangeHead;
   try {
     if (opts.stream) deadline.armFirstToken();
-    res = await opts.pools.forProvider(provider).request({
+    const exchange = startExchange(opts.pools.forProvider(provider), {
       method: 'POST',
       path: provider.basePath + opts.path,
       headers: {
@@ -48,27 +44,31 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
         ...opts.extraHeaders,
       },
       body: opts.payload,
-      signal: deadline.signal,
     });
+    deadline.watch(exchange);
+    res = await exchange.head;
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
-  if (res.statusCode >= 400) {
-    const text = await readCapped(res.body, ERROR_BODY_LIMIT, deadline).catch((err) => {
+  if (res.status >= 400) {
+    const text = await res.body.text(ERROR_BODY_LIMIT, true).catch((err) => {
       throw classifyError(err, label, deadline.reason);
     });
-    throw classifyStatus(res.statusCode, upstreamErrorMessage(text, res.statusCode), label, retryAfter(res.headers['retry-after']));
+    throw classifyStatus(res.status, upstreamErrorMessage(text, res.status), label, retryAfter(res.headers['retry-after']));
   }
-  return { status: res.statusCode, headers: res.headers, body: res.body };
+  return res;
 }
 
 /** Reads a whole JSON body (non-streamed answers), touching the idle clock per chunk. */
 export async function readJson(res: UpstreamResponse, deadline: CallDeadline, label: string): Promise<{ json: any; text: string }> {
   let text: string;
   try {
-    const length = Number(res.headers['content-length']);
-    // A declared, bounded length: undici's own text() is the cheapest read (no async iterator).
-    text = length >= 0 && length <= JSON_BODY_LIMIT && !deadline.watchesIdle ? await res.body.text() : await readCapped(res.body, JSON_BODY_LIMIT, deadline, true);
+    if (deadline.watchesIdle) {
+      // The head was activity too: the idle clock runs from now, whatever already arrived.
+      deadline.touch();
+      res.body.onChunk = () => deadline.touch();
+    }
+    text = await res.body.text(JSON_BODY_LIMIT);
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
@@ -77,24 +77,6 @@ export async function readJson(res: UpstreamResponse, deadline: CallDeadline, la
   } catch {
     throw badResponse(label, `invalid JSON in response${describeStart(text)}`);
   }
-}
-
-async function readCapped(body: AsyncIterable<Buffer>, limit: number, deadline: CallDeadline, failOverLimit = false): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    deadline.touch();
-    if (size + chunk.length > limit) {
-      if (failOverLimit) throw new Error(`response larger than ${limit} bytes`);
-      parts.push(chunk.subarray(0, limit - size));
-      size = limit;
-      (body as { destroy?: () => void }).destroy?.();
-      break;
-    }
-    parts.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(parts, size).toString('utf8');
 }
 
 function describeStart(text: string): string {
