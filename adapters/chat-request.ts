@@ -27,7 +27,6 @@ export interface ChatTargetInfo {
 type Step = (body: ChatRequest, target: ChatTargetInfo) => ChatRequest;
 
 const STEPS: Array<{ when: (t: ChatTargetInfo) => boolean; apply: Step }> = [
-  { when: (t) => t.params !== undefined, apply: (b, t) => applyParams(b, t.params) },
   { when: () => true, apply: (b, t) => ((b.model = t.upstreamModel), b) },
   { when: (t) => t.leanDropTools !== undefined, apply: (b, t) => dropLeanTools(b, t.leanDropTools) },
   { when: (t) => t.compat.supportsTools === false, apply: (b) => stripTools(b) },
@@ -44,7 +43,7 @@ const plans = new WeakMap<object, Step[]>();
 export function shapeChatRequest(client: ChatRequest, target: ChatTargetInfo, cacheKey: object = target): ChatRequest {
   let plan = plans.get(cacheKey);
   if (!plan) plans.set(cacheKey, (plan = STEPS.filter((s) => s.when(target)).map((s) => s.apply)));
-  let body: ChatRequest = { ...client };
+  let body = applyParams(client, target.params);
   for (const step of plan) body = step(body, target);
   return body;
 }

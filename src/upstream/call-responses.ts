@@ -30,7 +30,7 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
   const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
 
   if (native) {
-    const shaped = applyParams({ ...client, model: target.upstreamModel }, target.params);
+    const shaped = applyParams(client, target.params);
     shaped.model = target.upstreamModel;
     const payload = target.provider.nativeOpenAI ? shaped : stripOpenAIOnlyFields(shaped);
     checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW, ctx.bodyBytes);
