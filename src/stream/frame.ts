@@ -51,23 +51,28 @@ export async function* applyTransforms(source: AsyncIterable<Frame[]>, transform
   }
   for await (const batch of source) {
     const out: Frame[] = [];
-    for (const frame of batch) for (const f of runFrom(0, frame, transforms)) out.push(f);
+    for (const frame of batch) runFrom(0, frame, transforms, out);
     if (out.length) yield out;
   }
   const tail: Frame[] = [];
   for (let i = 0; i < transforms.length; i++) {
-    for (const frame of transforms[i].flush?.() ?? []) for (const f of runFrom(i + 1, frame, transforms)) tail.push(f);
+    for (const frame of transforms[i].flush?.() ?? []) runFrom(i + 1, frame, transforms, tail);
   }
   if (tail.length) yield tail;
 }
 
-function* runFrom(index: number, frame: Frame, transforms: FrameTransform[]): Generator<Frame> {
-  if (index === transforms.length) {
-    yield frame;
+/** Passes `frame` through transforms[index..] and appends what comes out to `out` (no generator per frame). */
+function runFrom(index: number, frame: Frame, transforms: FrameTransform[], out: Frame[]): void {
+  let current = frame;
+  for (let i = index; i < transforms.length; i++) {
+    const result = transforms[i].transform(current);
+    if (result === null) return;
+    if (result instanceof Frame) {
+      current = result;
+      continue;
+    }
+    for (const f of result) runFrom(i + 1, f, transforms, out);
     return;
   }
-  const out = transforms[index].transform(frame);
-  if (out === null) return;
-  if (out instanceof Frame) yield* runFrom(index + 1, out, transforms);
-  else for (const f of out) yield* runFrom(index + 1, f, transforms);
+  out.push(current);
 }
