@@ -1,5 +1,5 @@
 /** The app's own prom-client registry (never the global one, so tests can build many apps). */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 const REQUEST_LABELS = ['route', 'model', 'provider', 'status'] as const;
 const TOKEN_LABELS = ['provider', 'model', 'direction'] as const;
@@ -13,19 +13,17 @@ export class RelayMetrics {
     registers: [this.registry],
     collect: (): void => this.requestTally.publish(),
   });
-  readonly duration = new Histogram({
+  readonly duration = new TallyHistogram(this.registry, {
     name: 'lmrelay_request_duration_seconds',
     help: 'Client request duration, to the end of the body or stream',
-    labelNames: ['route', 'provider'] as const,
+    labelNames: ['route', 'provider'],
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    registers: [this.registry],
   });
-  readonly timeToFirstToken = new Histogram({
+  readonly timeToFirstToken = new TallyHistogram(this.registry, {
     name: 'lmrelay_time_to_first_token_seconds',
     help: 'Time from request to the first streamed chunk from the upstream',
-    labelNames: ['provider'] as const,
+    labelNames: ['provider'],
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [this.registry],
   });
   readonly upstreamFailures = new Counter({
     name: 'lmrelay_upstream_failures_total',
@@ -69,37 +67,25 @@ export class RelayMetrics {
 
   countRequest(route: string, model: string, provider: string, status: number, seconds: number): void {
     this.requestTally.add(1, route, model, provider, status);
-    if (provider) this.durationChild(route, provider).observe(seconds);
+    if (provider) this.duration.observe(seconds, route, provider);
   }
 
   // Requests and tokens are counted as plain numbers and handed to prom-client at scrape time:
-  // its inc() hashes the label object (sorting its keys) on every call.
+  // its inc() and observe() hash the label object (sorting its keys) on every call.
   private readonly requestTally: Tally = new Tally(this.requests, REQUEST_LABELS);
   private readonly tokenTally: Tally = new Tally(this.tokens, TOKEN_LABELS);
-  private readonly durationChildren = new Map<string, Map<string, { observe(v: number): void }>>();
-
-  private durationChild(route: string, provider: string): { observe(v: number): void } {
-    let byProvider = this.durationChildren.get(route);
-    if (!byProvider) this.durationChildren.set(route, (byProvider = new Map()));
-    let child = byProvider.get(provider);
-    if (!child) byProvider.set(provider, (child = this.duration.labels(route, provider)));
-    return child;
-  }
 }
 
 type LabelValue = string | number;
 
-/** Counts per label values, kept in nested Maps (no key string built per call). */
-class Tally {
+/** Series by label values, in nested Maps: no key string is built per call. */
+class SeriesIndex<T> {
   private readonly root = new Map<LabelValue, any>();
-  private readonly series: Array<{ labels: Record<string, string>; value: number; published: number }> = [];
+  readonly all: T[] = [];
 
-  constructor(
-    private readonly counter: Counter<string>,
-    private readonly labelNames: readonly string[],
-  ) {}
+  constructor(private readonly create: (values: readonly LabelValue[]) => T) {}
 
-  add(n: number, ...values: LabelValue[]): void {
+  get(values: readonly LabelValue[]): T {
     let map = this.root;
     const last = values.length - 1;
     for (let i = 0; i < last; i++) {
@@ -107,21 +93,92 @@ class Tally {
       if (!next) map.set(values[i], (next = new Map()));
       map = next;
     }
-    let entry = map.get(values[last]);
-    if (!entry) {
-      entry = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, String(values[i])])), value: 0, published: 0 };
-      map.set(values[last], entry);
-      this.series.push(entry);
+    let series = map.get(values[last]);
+    if (!series) {
+      map.set(values[last], (series = this.create(values)));
+      this.all.push(series);
     }
-    entry.value += n;
+    return series;
+  }
+}
+
+const labelsOf = (names: readonly string[], values: readonly LabelValue[]) => Object.fromEntries(names.map((name, i) => [name, String(values[i])]));
+
+/** Counts for a prom-client Counter, published to it by its `collect` hook before each scrape. */
+class Tally {
+  private readonly series: SeriesIndex<{ labels: Record<string, string>; value: number; published: number }>;
+
+  constructor(
+    private readonly counter: Counter<string>,
+    labelNames: readonly string[],
+  ) {
+    this.series = new SeriesIndex((values) => ({ labels: labelsOf(labelNames, values), value: 0, published: 0 }));
   }
 
-  /** Hands what was counted since the last scrape to prom-client (its `collect` hook). */
+  add(n: number, ...values: LabelValue[]): void {
+    this.series.get(values).value += n;
+  }
+
+  /** Hands what was counted since the last scrape to prom-client. */
   publish(): void {
-    for (const entry of this.series) {
+    for (const entry of this.series.all) {
       if (entry.value === entry.published) continue;
       this.counter.inc(entry.labels, entry.value - entry.published);
       entry.published = entry.value;
     }
+  }
+}
+
+/**
+ * A histogram kept as plain bucket counts and registered on the prom-client registry as a
+ * metric of its own: the registry asks it for its values at scrape time and writes them in the
+ * exposition format like any of its histograms (`_bucket` with `le`, `_sum`, `_count`).
+ */
+export class TallyHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly bounds: number[];
+  private readonly series: SeriesIndex<{ labels: Record<string, string>; counts: number[]; sum: number; count: number }>;
+
+  constructor(registry: Registry, opts: { name: string; help: string; labelNames: readonly string[]; buckets: number[] }) {
+    this.name = opts.name;
+    this.help = opts.help;
+    this.bounds = [...opts.buckets].sort((a, b) => a - b);
+    this.series = new SeriesIndex((values) => ({ labels: labelsOf(opts.labelNames, values), counts: this.bounds.map(() => 0), sum: 0, count: 0 }));
+    registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  observe(value: number, ...labelValues: LabelValue[]): void {
+    const series = this.series.get(labelValues);
+    series.sum += value;
+    series.count++;
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]) {
+        series.counts[i]++;
+        break;
+      }
+    }
+  }
+
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> }> {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const s of this.series.all) {
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += s.counts[i];
+        values.push({ labels: { ...s.labels, le: bound }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.series.all.length = 0;
   }
 }

@@ -28,7 +28,7 @@ export async function callUpstream(ctx: CallContext, target: ModelTarget, api: A
   const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path, payload: JSON.stringify(payload), deadline, label, stream });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished });
-    ctx.metrics.timeToFirstToken.observe({ provider: target.provider.id }, (performance.now() - ctx.startedAt) / 1000);
+    ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);
     return { kind: 'stream', ...opened };
   }
   try {

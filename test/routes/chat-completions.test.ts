@@ -74,6 +74,36 @@ t.test('SDK streamed, chunk by chunk, usage only when asked', async (t) => {
   t.ok(counted && Number(counted[1]) >= 14, 'usage of both streams counted in lmrelay_tokens_total');
 });
 
+t.test('metrics: counts, histograms and tokens move with each request, in the exposition format', async (t) => {
+  const scrape = async () => (await fetch(`${relay.url}/metrics`)).text();
+  const value = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  };
+  const requests = 'lmrelay_requests_total{route="/v1/chat/completions",model="vllm/Qwen/Qwen3-8B",provider="vllm",status="200"}';
+  const count = 'lmrelay_request_duration_seconds_count{route="/v1/chat/completions",provider="vllm"}';
+  const inf = 'lmrelay_request_duration_seconds_bucket{route="/v1/chat/completions",provider="vllm",le="+Inf"}';
+  const sum = 'lmrelay_request_duration_seconds_sum{route="/v1/chat/completions",provider="vllm"}';
+  const ttft = 'lmrelay_time_to_first_token_seconds_count{provider="vllm"}';
+  const output = 'lmrelay_tokens_total{provider="vllm",model="vllm/Qwen/Qwen3-8B",direction="output"}';
+  const before = await scrape();
+  for (let i = 0; i < 3; i++) await relay.client.chat.completions.create({ model: 'vllm/Qwen/Qwen3-8B', messages: [{ role: 'user', content: 'hi' }] });
+  for await (const _ of await relay.client.chat.completions.create({ model: 'vllm/Qwen/Qwen3-8B', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+  const after = await scrape();
+  t.equal(value(after, requests) - value(before, requests), 4, 'four requests counted once each');
+  t.equal(value(after, count) - value(before, count), 4, 'four durations observed');
+  t.equal(value(after, inf), value(after, count), '+Inf bucket equals the count');
+  t.ok(value(after, sum) > value(before, sum), 'durations summed');
+  t.equal(value(after, ttft) - value(before, ttft), 1, 'time to first token observed for the stream');
+  t.ok(value(after, output) > value(before, output), 'output tokens counted');
+  const buckets = after
+    .split('\n')
+    .filter((l) => l.startsWith('lmrelay_request_duration_seconds_bucket{route="/v1/chat/completions",provider="vllm"'))
+    .map((l) => Number(l.split(' ').at(-1)));
+  t.ok(buckets.length > 5 && buckets.every((b, i) => i === 0 || b >= buckets[i - 1]), 'buckets are cumulative');
+  t.match(after, '# TYPE lmrelay_request_duration_seconds histogram');
+});
+
 t.test('ids with slashes, headers, auth and unknown fields', async (t) => {
   await mocks.vllm.reset();
   const res = await postJson(
