@@ -22,7 +22,7 @@ export interface RelayRouteSpec {
   schema: z.ZodType<unknown>;
   call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
   /** After a JSON answer (e.g. count its usage). */
-  onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: any) => void;
+  onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: RelayAnswer & { kind: 'json' }) => void;
   /** Last transforms of a stream, which may depend on what the client asked. */
   streamTransforms?: (ctx: CallContext, target: ModelTarget, body: Json) => FrameTransform[];
   /** Written after the last frame (`data: [DONE]` on Chat Completions). */
@@ -41,7 +41,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
     request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
     if (value.kind === 'json') {
-      spec.onJson?.(ctx, target, body, value.body);
+      spec.onJson?.(ctx, target, body, value);
       reply.header('x-lmrelay-model', target.ref).header('x-lmrelay-attempts', String(attempts));
       return reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
     }

@@ -17,6 +17,7 @@ import { repairChatCompletion, repairChatStream, type AnswerOptions } from '../.
 import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
+import type { JsonAnswer } from './json-answer.js';
 import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';
 import { callAnthropicMessages } from './anthropic-messages.js';
@@ -41,11 +42,19 @@ export async function callChat(ctx: CallContext, target: ModelTarget, client: Ch
   const result = await callChatCompletions(ctx, target, target.provider.nativeOpenAI ? payload : stripOpenAIOnlyFields(payload), deadline);
   const repair = answerOptions(ctx, target);
   if (result.kind === 'json') {
+    // Most answers need no repair: they go out as the upstream wrote them, never parsed.
+    if (!mayNeedRepair(result, target, payload)) return result;
     const separated = separateReasoning(result.body, target.reasoning);
     const repaired = repairChatCompletion(result.body, payload, repair);
     return separated || repaired ? { kind: 'json', body: result.body } : result;
   }
   return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, repair)] };
+}
+
+/** Whether an answer may hold what the answer adapters change (reasoning, tool calls, think tags). */
+function mayNeedRepair(answer: JsonAnswer, target: ModelTarget, request: ChatRequest): boolean {
+  // With think-tag splitting on, content must be read (servers may escape "<" as \u003c).
+  return target.reasoning || (request.tools?.length ?? 0) > 0 || answer.mayContain('"reasoning"') || answer.mayContain('"tool_calls"');
 }
 
 function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {

@@ -2,7 +2,7 @@
 import type { ResolvedProvider } from '../catalog.js';
 import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
-import { badResponse, classifyError, classifyStatus } from './classify.js';
+import { classifyError, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
 import { RelayError } from '../errors.js';
 import { startExchange, type ExchangeHead } from './exchange.js';
@@ -59,30 +59,18 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
   return res;
 }
 
-/** Reads a whole JSON body (non-streamed answers), touching the idle clock per chunk. */
-export async function readJson(res: UpstreamResponse, deadline: CallDeadline, label: string): Promise<{ json: any; text: string }> {
-  let text: string;
+/** Reads a whole (non-streamed) body, touching the idle clock per chunk when it is watched. */
+export async function readBody(res: UpstreamResponse, deadline: CallDeadline, label: string): Promise<string> {
   try {
     if (deadline.watchesIdle) {
       // The head was activity too: the idle clock runs from now, whatever already arrived.
       deadline.touch();
       res.body.onChunk = () => deadline.touch();
     }
-    text = await res.body.text(JSON_BODY_LIMIT);
+    return await res.body.text(JSON_BODY_LIMIT);
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
-  try {
-    return { json: JSON.parse(text), text };
-  } catch {
-    throw badResponse(label, `invalid JSON in response${describeStart(text)}`);
-  }
-}
-
-function describeStart(text: string): string {
-  const start = text.trimStart().slice(0, 80).replace(/\s+/g, ' ');
-  if (!start) return ' (empty body)';
-  return /^<(!doctype|html)/i.test(start) ? ' (an HTML page)' : `: ${JSON.stringify(start)}`;
 }
 
 function retryAfter(value: string | string[] | undefined): number | undefined {

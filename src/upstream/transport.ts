@@ -8,11 +8,12 @@ import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
 import type { Frame } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
-import { readJson, sendJson } from './http.js';
+import { readBody, sendJson } from './http.js';
+import { JsonAnswer } from './json-answer.js';
 import { openSseStream, type OpenedStream } from './sse-stream.js';
 import { badResponse } from './classify.js';
 
-export type TransportResult = { kind: 'json'; body: any; text: string } | ({ kind: 'stream' } & OpenedStream);
+export type TransportResult = JsonAnswer | ({ kind: 'stream' } & OpenedStream);
 
 export interface ApiShape {
   path: string;
@@ -20,6 +21,8 @@ export interface ApiShape {
   streamFinished: (last: Frame[]) => boolean;
   /** undefined when the JSON answer is of the right kind, else what is wrong with it. */
   invalidAnswer: (json: any) => string | undefined;
+  /** A cheap check on the text that lets a well-formed answer go on unparsed (parsed later only if needed). */
+  passesUnparsed?: (text: string) => boolean;
 }
 
 export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline): Promise<TransportResult> {
@@ -32,10 +35,12 @@ export async function callUpstream(ctx: CallContext, target: ModelTarget, api: A
     return { kind: 'stream', ...opened };
   }
   try {
-    const { json, text } = await readJson(res, deadline, label);
+    const answer = new JsonAnswer(await readBody(res, deadline, label), label);
+    if (api.passesUnparsed?.(answer.text)) return answer;
+    const json = answer.body;
     const problem = json && typeof json === 'object' ? api.invalidAnswer(json) : 'the answer is not a JSON object';
     if (problem) throw badResponse(label, problem);
-    return { kind: 'json', body: json, text };
+    return answer;
   } finally {
     deadline.dispose();
   }
