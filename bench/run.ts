@@ -4,7 +4,8 @@
  * measured in one run on 127.0.0.1 with a separate load-generator process (wrk, else
  * autocannon). Prints a table and the ratios, and writes bench/results/latest.json.
  * Bounded: every phase has a fixed duration or count; the whole run takes about two minutes.
- * Targets are measured in three interleaved rounds and every figure is the median of them.
+ * Targets are measured in three interleaved rounds: each figure is the median over the rounds,
+ * each ratio the median of the ratios taken within a round.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync, openSync } from 'node:fs';
@@ -284,6 +285,30 @@ async function measure(target: Target): Promise<Result> {
   };
 }
 
+const ratio = (a?: number, b?: number) => (a && b ? Number((a / b).toFixed(3)) : undefined);
+
+/** The ratios that matter, from one round's figures. */
+function roundRatios(by: Record<string, Result>): Record<string, number | undefined> {
+  const relay = by.lmrelay;
+  return {
+    throughput_vs_direct: ratio(relay.rps50, by.direct.rps50),
+    throughput_vs_floor: ratio(relay.rps50, by.floor.rps50),
+    throughput_vs_nginx: ratio(relay.rps50, by.nginx?.rps50),
+    throughput_vs_portkey: ratio(relay.rps50, by.portkey?.rps50),
+    cpu_per_request_vs_floor: ratio(relay.cpuUsPerReq, by.floor.cpuUsPerReq),
+    added_ttfb_ms_vs_portkey: by.portkey ? round((relay.ttfbMs ?? 0) - (by.portkey.ttfbMs ?? 0), 3) : undefined,
+    added_p50_ms_1conn: round((relay.p50_1ms ?? 0) - (by.direct.p50_1ms ?? 0), 3),
+    added_p50_ms_1conn_vs_floor: round((relay.p50_1ms ?? 0) - (by.floor.p50_1ms ?? 0), 3),
+    added_ttfb_ms: round((relay.ttfbMs ?? 0) - (by.direct.ttfbMs ?? 0), 3),
+    added_ttfb_ms_vs_floor: round((relay.ttfbMs ?? 0) - (by.floor.ttfbMs ?? 0), 3),
+  };
+}
+
+function medianOf(values: Array<number | undefined>): number | undefined {
+  const present = values.filter((v): v is number => v !== undefined);
+  return present.length ? Number(median(present).toFixed(3)) : undefined;
+}
+
 async function main() {
   const began = Date.now();
   const upstream = await startWithPortLine([join(root, 'bench/upstream.ts'), '--chunks', '20']);
@@ -313,29 +338,21 @@ async function main() {
   // Through lmrelay the slow upstream is the model "slow/bench".
   const slowRelay = await slowStreams(lmrelay.url, SLOW_STREAMS, STREAM_BODY.replace('"bench/bench"', '"slow/bench"'), lmrelay.pid);
 
-  const by = Object.fromEntries(results.map((r) => [r.name, r]));
-  const ratio = (a?: number, b?: number) => (a && b ? Number((a / b).toFixed(3)) : undefined);
-  const relay = by.lmrelay;
+  // Ratios are taken within each round (targets measured minutes apart drift on a VM), then the
+  // median of each ratio over the rounds is reported.
+  const perRound = rounds.map((r) => roundRatios(Object.fromEntries(r.map((x) => [x.name, x]))));
   const ratios = {
-    throughput_vs_direct: ratio(relay.rps50, by.direct.rps50),
-    throughput_vs_floor: ratio(relay.rps50, by.floor.rps50),
-    throughput_vs_nginx: ratio(relay.rps50, by.nginx?.rps50),
-    throughput_vs_portkey: ratio(relay.rps50, by.portkey?.rps50),
-    cpu_per_request_vs_floor: ratio(relay.cpuUsPerReq, by.floor.cpuUsPerReq),
-    added_ttfb_ms_vs_portkey: by.portkey ? round((relay.ttfbMs ?? 0) - (by.portkey.ttfbMs ?? 0), 3) : undefined,
-    added_p50_ms_1conn: round((relay.p50_1ms ?? 0) - (by.direct.p50_1ms ?? 0), 3),
-    added_p50_ms_1conn_vs_floor: round((relay.p50_1ms ?? 0) - (by.floor.p50_1ms ?? 0), 3),
-    added_ttfb_ms: round((relay.ttfbMs ?? 0) - (by.direct.ttfbMs ?? 0), 3),
-    added_ttfb_ms_vs_floor: round((relay.ttfbMs ?? 0) - (by.floor.ttfbMs ?? 0), 3),
+    ...Object.fromEntries(Object.keys(perRound[0]).map((key) => [key, medianOf(perRound.map((r) => r[key]))])),
     slow_stream_added_lateness_p99_ms: round(slowRelay.latenessP99Ms - slowDirect.latenessP99Ms, 2),
   };
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon' },
-    settings: { rounds: ROUNDS, statistic: 'median of rounds', throughputSeconds: THROUGHPUT_SECONDS, latencySeconds: LATENCY_SECONDS, streams: STREAMS, slowStreams: SLOW_STREAMS, chunksPerStream: 20 },
+    settings: { rounds: ROUNDS, statistic: 'figures: median of rounds; ratios: median of the per-round ratios', throughputSeconds: THROUGHPUT_SECONDS, latencySeconds: LATENCY_SECONDS, streams: STREAMS, slowStreams: SLOW_STREAMS, chunksPerStream: 20 },
     results,
     slowStreams: { direct: slowDirect, lmrelay: slowRelay },
     ratios,
+    ratiosPerRound: perRound,
     seconds: Math.round((Date.now() - began) / 1000),
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
