@@ -7,7 +7,7 @@ import { Frame, type FrameTransform } from '../src/stream/frame.js';
 import { BracketToolParser, type BracketOutput } from './bracket-tools.js';
 import { detectLookAlikeToolCall, LOOKALIKE_SCAN_LIMIT, type LookAlike } from './lookalike-tools.js';
 import { newId } from './responses/ids.js';
-import type { ChatRequest, Json } from './types.js';
+import type { ChatRequest, Json, RawText } from './types.js';
 
 export interface AnswerOptions {
   /** Parse bracketed text tool calls (compat.bracketToolCalls, default on). */
@@ -23,6 +23,11 @@ export function toolNamesOf(request: ChatRequest): Set<string> {
     if (typeof name === 'string') names.add(name);
   }
   return names;
+}
+
+/** Whether a repair may apply: tool calls in the answer, or tools in the request (text may hold calls). */
+export function repairMayApply(raw: RawText, requestHasTools: boolean): boolean {
+  return requestHasTools || raw.mayContain('"tool_calls"');
 }
 
 export function repairChatCompletion(completion: Json, request: ChatRequest, opts: AnswerOptions): boolean {
@@ -75,7 +80,7 @@ export function repairChatStream(request: ChatRequest, opts: AnswerOptions): Fra
 
   return {
     transform(frame) {
-      if (!watchText && !frame.mayContain('"tool_calls"')) return frame;
+      if (!repairMayApply(frame, watchText)) return frame;
       const chunk = frame.json;
       const choice = chunk?.choices?.[0];
       const delta = choice?.delta;

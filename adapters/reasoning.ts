@@ -5,7 +5,15 @@
  */
 import { Frame, type FrameTransform } from '../src/stream/frame.js';
 import { ThinkTagSplitter, splitThinkTags } from './think-tags.js';
-import type { Json } from './types.js';
+import type { Json, RawText } from './types.js';
+
+/**
+ * Whether reasoning may need moving: a `reasoning` field, or any content when think tags are
+ * split (servers may escape `<` as `\u003c`, so the text alone cannot tell).
+ */
+export function reasoningMayApply(raw: RawText, splitTags: boolean): boolean {
+  return splitTags || raw.mayContain('"reasoning"');
+}
 
 /** Non-streamed: one chat.completion. Returns true when something changed. */
 export function separateReasoning(completion: Json, splitTags: boolean): boolean {
@@ -41,7 +49,7 @@ export function reasoningStream(splitTags: boolean): FrameTransform {
   let template: Json | undefined;
   return {
     transform(frame: Frame) {
-      if (!splitTags && !frame.mayContain('"reasoning"')) return frame;
+      if (!reasoningMayApply(frame, splitTags)) return frame;
       const chunk = frame.json;
       let changed = false;
       for (const choice of chunk?.choices ?? []) {

@@ -15,3 +15,8 @@ export interface ClientWants {
   /** The client asked for a usage chunk (stream_options.include_usage). */
   usageChunk: boolean;
 }
+
+/** An answer or stream chunk still held as text: lets an adapter say whether it may apply before anything is parsed. */
+export interface RawText {
+  mayContain(needle: string): boolean;
+}

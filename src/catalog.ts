@@ -22,6 +22,8 @@ export interface ResolvedProvider {
   timeouts: ProviderTimeouts;
   /** Headers sent on every call: auth plus the provider's `headers`. */
   headers: Record<string, string>;
+  /** The whole header set of a model call, made once here rather than per request. */
+  callHeaders: { json: Record<string, string>; stream: Record<string, string> };
   /** List `/models` of the server in `/v1/models`. */
   discover: boolean;
   /** Accept any model id under this provider, not only the listed ones. */
@@ -83,6 +85,10 @@ export function resolveProvider(id: string, config: ProviderConfig): ResolvedPro
       idleMs: Math.min((config.idleTimeoutSeconds ?? Infinity) * 1000, totalMs),
     },
     headers,
+    callHeaders: {
+      json: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      stream: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    },
     discover: config.discover ?? (config.models.length === 0 && config.api !== 'anthropic-messages'),
     open: config.models.length === 0,
     nativeOpenAI: url.hostname === OPENAI_API_HOST,

@@ -7,17 +7,16 @@ import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
 import type { ChatRequest } from '../../adapters/types.js';
 import { shapeChatRequest } from '../../adapters/chat-request.js';
-import { separateReasoning, reasoningStream } from '../../adapters/reasoning.js';
+import { separateReasoning, reasoningStream, reasoningMayApply } from '../../adapters/reasoning.js';
 import { chatRequestToResponses } from '../../adapters/responses/chat-request-to-responses.js';
 import { responseToChatCompletion } from '../../adapters/responses/response-to-chat.js';
 import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-chat-stream.js';
 import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
-import { repairChatCompletion, repairChatStream, type AnswerOptions } from '../../adapters/chat-answer.js';
+import { repairChatCompletion, repairChatStream, repairMayApply, type AnswerOptions } from '../../adapters/chat-answer.js';
 import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../stream/frame.js';
 import type { CallDeadline } from './deadline.js';
-import type { JsonAnswer } from './json-answer.js';
 import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';
 import { callAnthropicMessages } from './anthropic-messages.js';
@@ -43,18 +42,12 @@ export async function callChat(ctx: CallContext, target: ModelTarget, client: Ch
   const repair = answerOptions(ctx, target);
   if (result.kind === 'json') {
     // Most answers need no repair: they go out as the upstream wrote them, never parsed.
-    if (!mayNeedRepair(result, target, payload)) return result;
+    if (!reasoningMayApply(result, target.reasoning) && !repairMayApply(result, (payload.tools?.length ?? 0) > 0)) return result;
     const separated = separateReasoning(result.body, target.reasoning);
     const repaired = repairChatCompletion(result.body, payload, repair);
     return separated || repaired ? { kind: 'json', body: result.body } : result;
   }
   return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, repair)] };
-}
-
-/** Whether an answer may hold what the answer adapters change (reasoning, tool calls, think tags). */
-function mayNeedRepair(answer: JsonAnswer, target: ModelTarget, request: ChatRequest): boolean {
-  // With think-tag splitting on, content must be read (servers may escape "<" as \u003c).
-  return target.reasoning || (request.tools?.length ?? 0) > 0 || answer.mayContain('"reasoning"') || answer.mayContain('"tool_calls"');
 }
 
 function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {

@@ -21,7 +21,6 @@ export interface SendOptions {
   payload: string;
   deadline: CallDeadline;
   label: string;
-  extraHeaders?: Record<string, string>;
   /** Stream responses wait for their first chunk under the first-token timeout. */
   stream?: boolean;
 }
@@ -37,12 +36,7 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     const exchange = startExchange(opts.pools.forProvider(provider), {
       method: 'POST',
       path: provider.basePath + opts.path,
-      headers: {
-        'content-type': 'application/json',
-        accept: opts.stream ? 'text/event-stream' : 'application/json',
-        ...provider.headers,
-        ...opts.extraHeaders,
-      },
+      headers: opts.stream ? provider.callHeaders.stream : provider.callHeaders.json,
       body: opts.payload,
     });
     deadline.watch(exchange);

@@ -11,6 +11,7 @@ import type { CallDeadline } from './deadline.js';
 import type { UpstreamResponse } from './http.js';
 import { badResponse, classifyError } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
+import { looksLikeObject } from './json-answer.js';
 
 export interface OpenedStream {
   frames: AsyncIterable<Frame[]>;
@@ -124,8 +125,7 @@ function toFrame(event: SseEvent, label: string): Frame | null {
     });
   }
   // A cheap shape check instead of a parse: chunks no adapter needs are never parsed.
-  const trimmed = data.trim();
-  if (trimmed.charCodeAt(0) !== 123 || trimmed.charCodeAt(trimmed.length - 1) !== 125) {
+  if (!looksLikeObject(data)) {
     throw badResponse(label, `invalid JSON in stream event: ${JSON.stringify(data.slice(0, 80))}`);
   }
   return frame;

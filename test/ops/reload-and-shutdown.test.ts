@@ -1,11 +1,12 @@
 /** Hot reload (file change, SIGHUP, invalid file, during a stream) and graceful SIGTERM, on the real process. */
 import t from 'tap';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMock, type MockUpstream } from '../helpers/mock.js';
-import { serve } from '../helpers/cli.js';
+import { closedPort, startMock, stop, TSX_IMPORT, type MockUpstream } from '../helpers/mock.js';
+import { MAIN, serve } from '../helpers/cli.js';
 
 let fast: MockUpstream;
 let slow: MockUpstream;
@@ -80,4 +81,27 @@ t.test('reload and SIGTERM during a stream: the stream completes', async (t) => 
   const body = await streaming;
   t.match(body, /w19 [\s\S]*data: \[DONE\]\n\n$/, 'the stream in flight completed');
   t.equal(code, 0, 'then the process exited 0');
+});
+
+t.test('the last log lines reach a pipe and a file when the process exits right after them', async (t) => {
+  writeFileSync(file, configFor('fast/m'));
+  const env = { ...process.env, FAST: fast.baseUrl, SLOW: slow.baseUrl, LOG_FORMAT: 'json' };
+  // A pipe (asynchronous writes).
+  const piped = await serve(['--config', file], { env });
+  t.equal(await ask(piped.url), 'Hello from vllm m');
+  piped.child.kill('SIGTERM');
+  await once(piped.child, 'exit');
+  t.match(piped.output(), /"msg":"request completed"/, 'pipe: the request line was flushed at exit');
+
+  // A file (synchronous writes), as a service writing its own log would have.
+  const log = join(dir, 'lmrelay.log');
+  const port = await closedPort();
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--config', file, '--port', String(port)], { env, stdio: ['ignore', openSync(log, 'w'), 'ignore'] });
+  t.teardown(() => stop(child));
+  const until = Date.now() + 15_000;
+  while (!/lmrelay listening on/.test(readFileSync(log, 'utf8')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(await ask(`http://127.0.0.1:${port}`), 'Hello from vllm m');
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  t.match(readFileSync(log, 'utf8'), /"msg":"request completed"/, 'file: the request line was flushed at exit');
 });
