@@ -1,6 +1,6 @@
 /** POST /v1/chat/completions: validate, walk the chain, answer JSON or a stream. */
 import type { FastifyInstance } from 'fastify';
-import { chatRequestSchema } from '../src/requests/chat-schema.js';
+import { chatRequest } from '../src/requests/chat-schema.js';
 import { relayHandler } from '../src/relay-route.js';
 import { callChat } from '../src/upstream/call-chat.js';
 import { usageTap } from '../adapters/stream-usage.js';
@@ -11,7 +11,7 @@ export default async function chatCompletionsRoute(app: FastifyInstance): Promis
   app.post(
     '/v1/chat/completions',
     relayHandler(app, {
-      schema: chatRequestSchema,
+      schema: chatRequest,
       call: (ctx, target, body, deadline) => callChat(ctx, target, body as ChatRequest, deadline),
       onJson: (ctx, target, _body, answer) => ctx.countUsage(target.provider.id, target.ref, answerUsage(answer)),
       // Usage is counted from the chunk lmrelay asked for, then stripped unless the client asked too.

@@ -1,6 +1,6 @@
 /** POST /v1/responses: the Responses API for every provider, plain and streamed. */
 import type { FastifyInstance } from 'fastify';
-import { responsesRequestSchema } from '../src/requests/responses-schema.js';
+import { responsesRequest } from '../src/requests/responses-schema.js';
 import { relayHandler } from '../src/relay-route.js';
 import { callResponses } from '../src/upstream/call-responses.js';
 
@@ -8,7 +8,7 @@ export default async function responsesRoute(app: FastifyInstance): Promise<void
   app.post(
     '/v1/responses',
     relayHandler(app, {
-      schema: responsesRequestSchema,
+      schema: responsesRequest,
       call: callResponses,
       // OpenAI's own ending of a failed stream: an error event, then response.failed. The event
       // also carries `error`, which makes the openai SDK raise instead of ending quietly.

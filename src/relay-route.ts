@@ -3,7 +3,7 @@
  * JSON (the upstream's own text when nothing changed it) or a committed stream.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type { RequestSchema } from './requests/compiled-schema.js';
 import type { ModelTarget } from './catalog.js';
 import type { CallContext } from './context.js';
 import type { RelayError } from './errors.js';
@@ -19,7 +19,7 @@ import { sendStream } from './stream/send-stream.js';
 export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
 export interface RelayRouteSpec {
-  schema: z.ZodType<unknown>;
+  schema: RequestSchema<unknown>;
   call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
   /** After a JSON answer (e.g. count its usage). */
   onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: RelayAnswer & { kind: 'json' }) => void;

@@ -1,35 +1,66 @@
-/** Builds the CallContext of one request: its abort signal follows the client's connection. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+/**
+ * The CallContext of one request: its abort signal follows the client's connection. A class,
+ * so its helpers are shared methods rather than closures made anew for every request.
+ */
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './context.js';
 import type { RelayState } from './relay-state.js';
+import type { RelayMetrics } from './metrics.js';
+import type { Cooldowns } from './upstream/cooldown.js';
+import type { UpstreamPools } from './upstream/pools.js';
 import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
 
+class RequestCallContext implements CallContext {
+  readonly id: string;
+  readonly route: string;
+  readonly signal = new ClientAbort();
+  readonly log: FastifyBaseLogger;
+  readonly metrics: RelayMetrics;
+  readonly cooldowns: Cooldowns;
+  readonly pools: UpstreamPools;
+  readonly startedAt: number;
+  readonly bodyBytes: number | undefined;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly request: FastifyRequest,
+    reply: FastifyReply,
+    private readonly state: RelayState,
+  ) {
+    this.id = String(request.id);
+    this.route = request.routeOptions.url ?? request.url;
+    this.log = request.log;
+    this.metrics = app.relay.metrics;
+    this.cooldowns = app.relay.cooldowns;
+    this.pools = state.pools;
+    this.startedAt = performance.now() - reply.elapsedTime;
+    this.bodyBytes = Number(request.headers['content-length']) || undefined;
+    const res = reply.raw;
+    const signal = this.signal;
+    res.once('close', () => {
+      if (!res.writableFinished) signal.abort(clientAbort());
+    });
+  }
+
+  scrub(text: string): string {
+    return this.state.loaded.scrubber.scrub(text);
+  }
+
+  onSuccess(providerId: string): void {
+    this.app.relay.readiness.markOk(providerId);
+  }
+
+  countUsage(providerId: string, ref: string, usage: unknown): void {
+    this.metrics.countUsage(providerId, ref, usage);
+    const key = this.request.rateKey;
+    if (key && usage && typeof usage === 'object') {
+      const u = usage as Record<string, number>;
+      this.app.relay.limiter.addTokens(key, u.total_tokens ?? (u.prompt_tokens ?? u.input_tokens ?? 0) + (u.completion_tokens ?? u.output_tokens ?? 0));
+    }
+  }
+}
+
 export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
-  const controller = new ClientAbort();
-  const res = reply.raw;
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(clientAbort());
-  });
-  return {
-    id: String(request.id),
-    route: request.routeOptions.url ?? request.url,
-    signal: controller,
-    log: request.log,
-    metrics: app.relay.metrics,
-    cooldowns: app.relay.cooldowns,
-    pools: state.pools,
-    startedAt: performance.now() - reply.elapsedTime,
-    scrub: (text) => state.loaded.scrubber.scrub(text),
-    onSuccess: (id) => app.relay.readiness.markOk(id),
-    countUsage: (providerId, ref, usage) => {
-      app.relay.metrics.countUsage(providerId, ref, usage);
-      const key = request.rateKey;
-      if (key && usage && typeof usage === 'object') {
-        const u = usage as Record<string, number>;
-        app.relay.limiter.addTokens(key, u.total_tokens ?? (u.prompt_tokens ?? u.input_tokens ?? 0) + (u.completion_tokens ?? u.output_tokens ?? 0));
-      }
-    },
-    bodyBytes: Number(request.headers['content-length']) || undefined,
-  };
+  return new RequestCallContext(app, request, reply, state);
 }

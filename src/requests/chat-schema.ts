@@ -3,12 +3,13 @@
  * understand is checked; every other field passes through to the upstream untouched.
  */
 import { z } from 'zod';
+import { compileRequestSchema, refineWithRule } from './compiled-schema.js';
 
 /** OpenAI itself allows 2048; long agent sessions get some room above that. */
 export const MAX_MESSAGES = 4096;
 
 /** NUL bytes crash some tokenizers; no real text has them. */
-export const text = z.string().refine((s) => !s.includes('\u0000'), { message: 'text must not contain NUL (\\u0000) characters' });
+export const text = refineWithRule(z.string(), (s) => !s.includes('\u0000'), { message: 'text must not contain NUL (\\u0000) characters' }, { not: { pattern: '\\u0000' } });
 
 const contentPart = z.looseObject({ type: z.string().min(1), text: text.optional() });
 const content = z.union([text, z.array(contentPart), z.null()]);
@@ -19,18 +20,25 @@ const toolCall = z.looseObject({
   function: z.looseObject({ name: z.string(), arguments: z.string().optional() }),
 });
 
-const message = z
-  .looseObject({
+const hasContent = { required: ['content'], properties: { content: { not: { type: 'null' } } } };
+
+/** An assistant turn may hold only tool calls or reasoning; every other turn needs content. */
+const message = refineWithRule(
+  z.looseObject({
     role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
     content: content.optional(),
     name: z.string().optional(),
     tool_calls: z.array(toolCall).nullable().optional(),
     tool_call_id: z.string().optional(),
-  })
-  .refine((m) => m.role === 'assistant' ? m.content != null || (m.tool_calls?.length ?? 0) > 0 || 'reasoning_content' in m : m.content != null, {
-    message: 'content is required for this role',
-    path: ['content'],
-  });
+  }),
+  (m) => (m.role === 'assistant' ? m.content != null || (m.tool_calls?.length ?? 0) > 0 || 'reasoning_content' in m : m.content != null),
+  { message: 'content is required for this role', path: ['content'] },
+  {
+    if: { properties: { role: { const: 'assistant' } } },
+    then: { anyOf: [hasContent, { required: ['tool_calls'], properties: { tool_calls: { type: 'array', minItems: 1 } } }, { required: ['reasoning_content'] }] },
+    else: hasContent,
+  },
+);
 
 const tool = z.looseObject({
   type: z.string(),
@@ -54,3 +62,5 @@ export const chatRequestSchema = z.looseObject({
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
+
+export const chatRequest = compileRequestSchema(chatRequestSchema);

@@ -1,14 +1,16 @@
 /** What lmrelay checks of a Responses API body; everything else passes through. */
 import { z } from 'zod';
 import { MAX_MESSAGES, text } from './chat-schema.js';
+import { compileRequestSchema, refineWithRule } from './compiled-schema.js';
 
 const item = z.looseObject({
   type: z.string().optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']).optional(),
 });
 
-export const responsesRequestSchema = z
-  .looseObject({
+/** A follow-up turn may name its previous response instead of repeating the input. */
+export const responsesRequestSchema = refineWithRule(
+  z.looseObject({
     model: z.string().optional(),
     input: z.union([text, z.array(item).max(MAX_MESSAGES)]).optional(),
     instructions: text.nullable().optional(),
@@ -18,5 +20,10 @@ export const responsesRequestSchema = z
     top_p: z.number().min(0).max(1).nullable().optional(),
     tools: z.array(z.looseObject({ type: z.string() })).optional(),
     previous_response_id: z.string().nullable().optional(),
-  })
-  .refine((b) => b.input !== undefined || b.previous_response_id, { message: 'input is required', path: ['input'] });
+  }),
+  (b) => b.input !== undefined || Boolean(b.previous_response_id),
+  { message: 'input is required', path: ['input'] },
+  { anyOf: [{ required: ['input'] }, { required: ['previous_response_id'], properties: { previous_response_id: { type: 'string', minLength: 1 } } }] },
+);
+
+export const responsesRequest = compileRequestSchema(responsesRequestSchema);

@@ -39,15 +39,14 @@ export async function callChat(ctx: CallContext, target: ModelTarget, client: Ch
   if (target.provider.api === 'openai-responses') return viaResponses(ctx, target, payload, deadline);
   if (target.provider.api === 'anthropic-messages') return viaAnthropic(ctx, target, payload, deadline);
   const result = await callChatCompletions(ctx, target, target.provider.nativeOpenAI ? payload : stripOpenAIOnlyFields(payload), deadline);
-  const repair = answerOptions(ctx, target);
   if (result.kind === 'json') {
     // Most answers need no repair: they go out as the upstream wrote them, never parsed.
     if (!reasoningMayApply(result, target.reasoning) && !repairMayApply(result, (payload.tools?.length ?? 0) > 0)) return result;
     const separated = separateReasoning(result.body, target.reasoning);
-    const repaired = repairChatCompletion(result.body, payload, repair);
+    const repaired = repairChatCompletion(result.body, payload, answerOptions(ctx, target));
     return separated || repaired ? { kind: 'json', body: result.body } : result;
   }
-  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, repair)] };
+  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, answerOptions(ctx, target))] };
 }
 
 function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
