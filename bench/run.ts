@@ -28,6 +28,19 @@ const SLOW_STREAMS = QUICK ? 200 : 1000;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const children: ChildProcess[] = [];
 
+/**
+ * CPU pinning (Linux with taskset and 2+ cores; BENCH_PIN=0 turns it off): the proxy under test
+ * gets core 1 to itself; this process, the upstreams and the load generator share core 0.
+ * Unpinned, the proxy competes with the load generator and the upstream for the same two
+ * cores and the scheduler's choices move each figure by 10-30% from one run to the next.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
+
+/** A proxy's command, pinned to core 1 when pinning is on. */
+function onProxyCore(command: string, args: string[]): [string, string[]] {
+  return PIN ? ['taskset', ['-c', '1', command, ...args]] : [command, args];
+}
+
 const BODY = JSON.stringify({
   model: 'bench/bench',
   messages: [
@@ -64,8 +77,9 @@ interface Result {
 process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 process.on('SIGINT', () => process.exit(130));
 
-async function startWithPortLine(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', TSX, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startWithPortLine(args: string[], role: 'upstream' | 'proxy' = 'upstream'): Promise<{ child: ChildProcess; port: number }> {
+  const command: [string, string[]] = [process.execPath, ['--import', TSX, ...args]];
+  const child = spawn(...(role === 'proxy' ? onProxyCore(...command) : command), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 20_000);
@@ -119,7 +133,7 @@ async function startLmrelay(upstream: number, slowUpstream: number): Promise<Tar
   // Logs on (info, one line per request), written to a file as a service would.
   const log = openSync(join(work, 'lmrelay.log'), 'w');
   const bin = existsSync(join(root, 'dist/src/main.js')) ? [join(root, 'bin/lmrelay.js')] : ['--import', TSX, join(root, 'src/main.ts')];
-  const child = spawn(process.execPath, [...bin, 'serve', '--config', config, '--port', String(port)], { stdio: ['ignore', log, log], env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' } });
+  const child = spawn(...onProxyCore(process.execPath, [...bin, 'serve', '--config', config, '--port', String(port)]), { stdio: ['ignore', log, log], env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' } });
   children.push(child);
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   return { name: 'lmrelay', url: `http://127.0.0.1:${port}`, pid: child.pid };
@@ -141,7 +155,7 @@ http { access_log off;
   server { listen 127.0.0.1:${port};
     location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }\n`,
   );
-  const child = spawn(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  const child = spawn(...onProxyCore(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir]), { stdio: 'ignore' });
   children.push(child);
   await waitHttp(`http://127.0.0.1:${port}/v1/models`);
   return { name: 'nginx', url: `http://127.0.0.1:${port}`, pid: child.pid };
@@ -157,7 +171,7 @@ async function startPortkey(upstream: number): Promise<Target | undefined> {
   const entry = join(dir, 'build/start-server.js');
   if (!existsSync(entry)) return undefined;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--require', join(root, 'bench/bind-loopback.cjs'), entry, `--port=${port}`, '--headless'], {
+  const child = spawn(...onProxyCore(process.execPath, ['--require', join(root, 'bench/bind-loopback.cjs'), entry, `--port=${port}`, '--headless']), {
     stdio: 'ignore',
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -313,7 +327,7 @@ async function main() {
   const began = Date.now();
   const upstream = await startWithPortLine([join(root, 'bench/upstream.ts'), '--chunks', '20']);
   const slow = await startWithPortLine([join(root, 'bench/upstream.ts'), '--chunks', '10', '--delay', '100']);
-  const floor = await startWithPortLine([join(root, 'bench/floor.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`]);
+  const floor = await startWithPortLine([join(root, 'bench/floor.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`], 'proxy');
   const targets: Target[] = [{ name: 'direct', url: `http://127.0.0.1:${upstream.port}`, pid: upstream.child.pid }];
   const nginx = await startNginx(upstream.port);
   if (nginx) targets.push(nginx);
@@ -347,7 +361,7 @@ async function main() {
   };
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon' },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: PIN, loadGenerator: existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon' },
     settings: { rounds: ROUNDS, statistic: 'figures: median of rounds; ratios: median of the per-round ratios', throughputSeconds: THROUGHPUT_SECONDS, latencySeconds: LATENCY_SECONDS, streams: STREAMS, slowStreams: SLOW_STREAMS, chunksPerStream: 20 },
     results,
     slowStreams: { direct: slowDirect, lmrelay: slowRelay },

@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import { checkInboundAuth } from './auth.js';
+import { lazyChildLogger } from './lazy-logger.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
@@ -32,6 +33,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     loggerInstance: (deps.logger ?? createLogger()) as FastifyBaseLogger,
     // One line per request is written by lmrelay itself, with model and provider in it.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: server.bodyLimitBytes,
     return503OnClosing: true,
     // On close, idle keep-alive sockets go at once; requests and streams in flight finish.
@@ -89,7 +91,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     const status = reply.statusCode;
     const route = request.routeOptions.url;
     app.relay.metrics.countRequest(route, info.model ?? '', info.provider ?? '', status, reply.elapsedTime / 1000);
-    request.log.info({ route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
+    // Through the app logger: the request's own child logger is then never made for most requests.
+    app.log.info({ reqId: request.id, route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
   }
 
   app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {

@@ -179,3 +179,16 @@ t.test('a stream reset mid-way and a truncated stream end with an error event', 
   t.same(failureKinds(relay), ['reset', 'bad_response']);
   await relay.close();
 });
+
+t.test('every log line of a request carries its id: the access line and the failure warning alike', async (t) => {
+  const relay = await start();
+  t.teardown(() => relay.close());
+  for (const stream of [false, true]) {
+    const id = `trace-${stream ? 'stream' : 'json'}`;
+    const res = await ask(relay, 'flaky/status-500', stream ? { stream: true } : {}, { 'x-request-id': id });
+    t.equal(res.headers.get('x-request-id'), id);
+    const lines = relay.logs.filter((l) => l.reqId === id);
+    t.same(lines.map((l) => l.msg.replace(/:.*/, '')).sort(), ['model call failed', 'request completed'], `${id}: both lines, each with the request id`);
+    t.match(lines.find((l) => l.msg === 'request completed'), { reqId: id, route: '/v1/chat/completions', model: 'good/ok', status: 200, attempts: 2 });
+  }
+});
