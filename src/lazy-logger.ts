@@ -6,7 +6,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type Level = (typeof LEVELS)[number];
 
 class LazyChildLogger {
   private made?: FastifyBaseLogger;
@@ -33,31 +34,19 @@ class LazyChildLogger {
     return this.logger.child(bindings, options);
   }
 
-  private log(level: Level, args: unknown[]): void {
+  /** Writes through the real child logger, made on the first line. */
+  log(level: Level, args: unknown[]): void {
     (this.logger[level] as (...a: unknown[]) => void)(...args);
   }
+}
 
-  fatal(...args: unknown[]) {
-    this.log('fatal', args);
-  }
-  error(...args: unknown[]) {
-    this.log('error', args);
-  }
-  warn(...args: unknown[]) {
-    this.log('warn', args);
-  }
-  info(...args: unknown[]) {
-    this.log('info', args);
-  }
-  debug(...args: unknown[]) {
-    this.log('debug', args);
-  }
-  trace(...args: unknown[]) {
-    this.log('trace', args);
-  }
-  silent(...args: unknown[]) {
-    this.log('silent', args);
-  }
+// One method per level, on the prototype: no closure per request.
+for (const level of LEVELS) {
+  Object.defineProperty(LazyChildLogger.prototype, level, {
+    value(this: LazyChildLogger, ...args: unknown[]) {
+      this.log(level, args);
+    },
+  });
 }
 
 /** Fastify's `childLoggerFactory`. */
