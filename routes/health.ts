@@ -1,4 +1,4 @@
-/** GET /healthz: 200 once the server listens. GET /metrics: Prometheus text. */
+/** GET /healthz: 200 once the server listens. GET /readyz: whether the primary's chain answers. */
 import type { FastifyInstance } from 'fastify';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
@@ -6,10 +6,5 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
   app.get('/readyz', async (_request, reply) => {
     const report = app.relay.readiness.report();
     return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not_ready', ...report });
-  });
-  app.get('/metrics', async (_request, reply) => {
-    const registry = app.relay.metrics.registry;
-    reply.type(registry.contentType);
-    return registry.metrics();
   });
 }

@@ -9,11 +9,13 @@ import { RelayError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
-import { checkInboundAuth } from './auth.js';
+import { guardScope } from './guard-scope.js';
+import { handleClientError } from './client-errors.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
+import metricsRoute from '../routes/metrics.js';
 import responsesRoute from '../routes/responses.js';
 
 export interface AppDeps {
@@ -38,6 +40,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     return503OnClosing: true,
     // On close, idle keep-alive sockets go at once; requests and streams in flight finish.
     forceCloseConnections: 'idle',
+    clientErrorHandler: handleClientError,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     genReqId: (req) => {
@@ -53,32 +56,9 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const auth = checkInboundAuth(app, request);
-    if ('denied' in auth) {
-      request.relayInfo ??= {};
-      reply.code(401).type('application/json; charset=utf-8').send(auth.denied.toJSON());
-      return;
-    }
-    const key = auth.key;
-    if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();
-    request.rateKey = key.name;
-    // Only keys with budgets pay for the (possibly shared) counter.
-    app.relay.limiter.consume(key.name, key).then(
-      (decision) => {
-        if (decision.allowed) return done();
-        const err = new RelayError(`Rate limit reached for key ${key.name}: ${decision.reason === 'tpm' ? `${key.tpm} tokens` : `${key.rpm} requests`} per minute`, {
-          status: 429,
-          code: 'rate_limit_exceeded',
-          retryAfterSeconds: decision.retryAfterSeconds,
-        });
-        request.relayInfo ??= {};
-        reply.code(429).header('retry-after', String(decision.retryAfterSeconds)).type('application/json; charset=utf-8').send(err.toJSON());
-      },
-      () => done(),
-    );
+    done();
   });
   app.addHook('onResponse', (request, reply, done) => {
     logAndCount(request, reply);
@@ -109,10 +89,20 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     return reply.code(404).send(err.toJSON());
   });
 
+  // Open: liveness and readiness probes.
   await app.register(healthRoutes);
-  await app.register(modelsRoute);
-  await app.register(chatCompletionsRoute);
-  await app.register(responsesRoute);
+  // Guarded when the operator asks for it.
+  await app.register(async (scope) => {
+    guardScope(app, scope, { enabled: () => app.relay.state.config.server.metricsRequireAuth });
+    await scope.register(metricsRoute);
+  });
+  // Every /v1 route sits in the guarded scope: keys and limits follow the matched route.
+  await app.register(async (v1) => {
+    guardScope(app, v1);
+    await v1.register(modelsRoute);
+    await v1.register(chatCompletionsRoute);
+    await v1.register(responsesRoute);
+  });
   return app;
 }
 

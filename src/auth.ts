@@ -1,10 +1,11 @@
 /**
- * Inbound auth: with `server.apiKeys` set, every /v1/* request (and /metrics when asked) needs
- * `Authorization: Bearer <key>` or `x-api-key: <key>`. Keys are compared as SHA-256 digests
- * with timingSafeEqual, against every key, so timing says nothing about how close a guess was.
+ * Inbound keys: with `server.apiKeys` set, a guarded route needs `Authorization: Bearer <key>` or
+ * `x-api-key: <key>`. Keys are compared as SHA-256 digests with timingSafeEqual, against every
+ * key, so timing says nothing about how close a guess was. Which routes are guarded is decided by
+ * the plugin scope they are registered in (src/guard-scope.ts), never by the URL's spelling.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { RelayError } from './errors.js';
 import type { ApiKeyConfig } from './config/schema.js';
 
@@ -38,10 +39,6 @@ export function findKey(given: string, keys: readonly InboundKey[]): InboundKey 
   return found;
 }
 
-export function keyMatches(given: string, keys: readonly string[]): boolean {
-  return findKey(given, inboundKeys(keys)) !== undefined;
-}
-
 export function presentedKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
@@ -51,14 +48,11 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 
 export type AuthOutcome = { denied: RelayError } | { key?: InboundKey };
 
-export function checkInboundAuth(app: FastifyInstance, request: FastifyRequest): AuthOutcome {
-  const server = app.relay.state.config.server;
-  if (!server.apiKeys?.length) return {};
-  const path = request.url;
-  const guarded = path.startsWith('/v1/') || (server.metricsRequireAuth && path.startsWith('/metrics'));
-  if (!guarded) return {};
+/** The request's key when keys are configured; no key needed when none are. */
+export function authenticate(apiKeys: readonly ApiKeyConfig[] | undefined, request: FastifyRequest): AuthOutcome {
+  if (!apiKeys?.length) return {};
   const given = presentedKey(request);
-  const key = given ? findKey(given, inboundKeys(server.apiKeys)) : undefined;
+  const key = given ? findKey(given, inboundKeys(apiKeys)) : undefined;
   if (key) return { key };
   return {
     denied: new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {

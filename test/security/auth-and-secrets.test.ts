@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMock, TSX_IMPORT, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
-import { keyMatches } from '../../src/auth.js';
+import { findKey, inboundKeys } from '../../src/auth.js';
 
 const PROVIDER_KEY = 'sk-provider-secret-7f3a9c1e5b';
 const CLIENT_KEY = 'lmr-client-key-0123456789';
@@ -52,9 +52,11 @@ t.test('inbound keys on /v1/*: Bearer or x-api-key; 401 otherwise', async (t) =>
 });
 
 t.test('key comparison', async (t) => {
-  t.ok(keyMatches('b', ['a', 'b']));
-  t.notOk(keyMatches('', ['a']));
-  t.notOk(keyMatches('ab', ['a']));
+  const keys = inboundKeys(['a', { key: 'b', name: 'bee', rpm: 3 }]);
+  t.equal(findKey('b', keys)?.name, 'bee');
+  t.equal(findKey('a', keys)?.name, 'key1');
+  t.equal(findKey('', keys), undefined);
+  t.equal(findKey('ab', keys), undefined);
 });
 
 t.test('provider keys appear in no output: logs, errors, models, metrics, check', async (t) => {
