@@ -11,6 +11,8 @@ import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import { guardScope } from './guard-scope.js';
 import { handleClientError } from './client-errors.js';
+import { drainRequestBody } from './body-drain.js';
+import { parseJsonBody } from './requests/parse-json-body.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import chatCompletionsRoute from '../routes/chat-completions.js';
 import modelsRoute from '../routes/models.js';
@@ -31,12 +33,21 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   const server = loaded.config.server;
   const idPrefix = randomBytes(4).toString('hex');
   let counter = 0;
+  const requestTimeoutMs = server.requestTimeoutSeconds * 1000;
   const app = Fastify({
     loggerInstance: (deps.logger ?? createLogger()) as FastifyBaseLogger,
     // One line per request is written by lmrelay itself, with model and provider in it.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
     bodyLimit: server.bodyLimitBytes,
+    // Slow or stalled uploads: the whole request (headers and body) must arrive in this time.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node checks the deadline only while the headers deadline is no longer than it.
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      // How often Node checks (its default, 30 s, would let a short deadline run long).
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, requestTimeoutMs / 4)),
+    },
     return503OnClosing: true,
     // On close, idle keep-alive sockets go at once; requests and streams in flight finish.
     forceCloseConnections: 'idle',
@@ -54,7 +65,14 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   app.addHook('onReady', async () => app.relay.start());
 
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string, request.headers['content-type']));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -75,8 +93,10 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     app.log.info({ reqId: request.id, route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
   }
 
-  app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError | RelayError, request, reply) => {
     const relayError = toRelayError(error);
+    // A client still uploading a refused body must be able to read the answer.
+    if (relayError.status === 413) await drainRequestBody(request.raw);
     if (relayError.status >= 500 && !(error instanceof RelayError)) request.log.error({ err: error }, 'unexpected error');
     request.relayInfo ??= {};
     if (relayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(relayError.retryAfterSeconds)));

@@ -19,6 +19,8 @@ export interface CallContext {
   startedAt: number;
   /** Removes configured secrets from messages that leave lmrelay. */
   scrub: (text: string) => string;
+  /** How long an answer may sit unread by the client before its connection is closed. */
+  readonly writeStallMs: number;
   /** Size of the client's body (content-length), a cheap bound for the context preflight. */
   bodyBytes?: number;
   /** Counts upstream usage: token metrics, and the inbound key's token budget. */

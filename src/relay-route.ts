@@ -15,6 +15,7 @@ import { runChain } from './upstream/chain.js';
 import type { CallDeadline } from './upstream/deadline.js';
 import { applyTransforms, type Frame, type FrameTransform } from './stream/frame.js';
 import { sendStream } from './stream/send-stream.js';
+import { closeIfStalled } from './stream/write-stall.js';
 
 export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
@@ -43,7 +44,9 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     if (value.kind === 'json') {
       spec.onJson?.(ctx, target, body, value);
       reply.header('x-lmrelay-model', target.ref).header('x-lmrelay-attempts', String(attempts));
-      return reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
+      reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
+      closeIfStalled(reply.raw, ctx.writeStallMs);
+      return reply;
     }
     const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
     await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });

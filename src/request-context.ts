@@ -43,6 +43,10 @@ class RequestCallContext implements CallContext {
     });
   }
 
+  get writeStallMs(): number {
+    return this.state.config.server.clientWriteTimeoutSeconds * 1000;
+  }
+
   scrub(text: string): string {
     return this.state.loaded.scrubber.scrub(text);
   }

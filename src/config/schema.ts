@@ -88,6 +88,10 @@ export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
   apiKeys: z.array(apiKeySchema).optional(),
   bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /** Longest time to receive a whole request (headers and body) from a client; answers are not bounded by it. */
+  requestTimeoutSeconds: z.number().positive().default(60),
+  /** Longest time an answer may sit unread by a client that stopped reading before its connection is closed. */
+  clientWriteTimeoutSeconds: z.number().positive().default(30),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
   /** How often /readyz probes the primary's chain. */
   readinessProbeSeconds: z.number().positive().default(15),

@@ -29,7 +29,7 @@ export async function sendStream(ctx: CallContext, reply: FastifyReply, batches:
     'x-lmrelay-model': opts.target.ref,
     'x-lmrelay-attempts': String(opts.attempts),
   });
-  const writer = new SseWriter(res);
+  const writer = new SseWriter(res, ctx.writeStallMs);
   let failure: RelayError | undefined;
   try {
     for await (const batch of batches) {

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { RelayError } from '../errors.js';
+import { closeIfStalled } from './write-stall.js';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -14,7 +15,11 @@ export const SSE_HEADERS = {
 };
 
 export class SseWriter {
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    /** A write held back longer than this closes the connection (a client that stopped reading). */
+    private readonly stallMs: number,
+  ) {}
 
   get closed(): boolean {
     return this.res.destroyed || this.res.writableEnded;
@@ -28,7 +33,7 @@ export class SseWriter {
   private async writeRaw(frame: string): Promise<void> {
     if (this.closed) return;
     // Frames arrive in batches (one per network chunk) and each batch is one write: no corking.
-    if (!this.res.write(frame)) await waitDrain(this.res);
+    if (!this.res.write(frame)) await waitDrain(this.res, this.stallMs);
   }
 
   /** A batch of frames as one write. */
@@ -47,10 +52,12 @@ export class SseWriter {
   end(trailer?: string): void {
     if (this.closed) return;
     this.res.end(trailer);
+    closeIfStalled(this.res, this.stallMs);
   }
 }
 
-async function waitDrain(res: ServerResponse): Promise<void> {
+async function waitDrain(res: ServerResponse, stallMs: number): Promise<void> {
+  closeIfStalled(res, stallMs);
   // 'close' as well, so a client that disconnects while we wait does not leave us hanging.
   const ac = new AbortController();
   await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]).catch(() => {});

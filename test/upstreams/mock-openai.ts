@@ -16,6 +16,7 @@
  *   truncated         streams two chunks and ends without finish_reason or [DONE]
  *   garbage           200 with an HTML page; streamed: a non-JSON data line
  *   huge-line         streams one 10 MB SSE line
+ *   flood-<kb>        answers kb KB of text (streamed: 16 KB chunks as fast as the reader takes them)
  *   stream-error      200 stream whose first event is {"error":...}
  *   echo              replies with the JSON of the request it received
  *
@@ -174,6 +175,16 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
       res.end('"}\n\n');
       return;
     }
+    const flood = /^flood-(\d+)$/.exec(model);
+    if (flood) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const piece = 'x'.repeat(16 * 1024);
+      for (let kb = 0; kb < Number(flood[1]) && !res.destroyed; kb += 16) {
+        if (!res.write(`data: ${JSON.stringify(chunk(model, { content: piece }))}\n\n`)) await new Promise((r) => res.once('drain', r).once('close', r));
+      }
+      res.end(`data: ${JSON.stringify(chunk(model, {}, 'stop'))}\n\ndata: [DONE]\n\n`);
+      return;
+    }
     if (model === 'stream-error') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(`data: ${JSON.stringify({ error: { message: 'model crashed', type: 'server_error' } })}\n\n`);
@@ -184,6 +195,13 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   if (model === 'garbage') {
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end('<!DOCTYPE html><html><title>502 Bad Gateway</title></html>');
+  }
+  const flood = /^flood-(\d+)$/.exec(model);
+  if (flood) {
+    return sendJson(res, 200, {
+      id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
+      choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(Number(flood[1]) * 1024) }, finish_reason: 'stop' }],
+    });
   }
   if (model.startsWith('stall-after-')) {
     res.writeHead(200, { 'content-type': 'application/json' });
