@@ -4,7 +4,6 @@ import { chatRequest } from '../src/requests/chat-schema.js';
 import { relayHandler } from '../src/relay-route.js';
 import { callChat } from '../src/upstream/call-chat.js';
 import { usageTap } from '../adapters/stream-usage.js';
-import { answerUsage } from '../src/upstream/json-answer.js';
 import type { ChatRequest } from '../adapters/types.js';
 
 export default async function chatCompletionsRoute(app: FastifyInstance): Promise<void> {
@@ -13,7 +12,7 @@ export default async function chatCompletionsRoute(app: FastifyInstance): Promis
     relayHandler(app, {
       schema: chatRequest,
       call: (ctx, target, body, deadline) => callChat(ctx, target, body as ChatRequest, deadline),
-      onJson: (ctx, target, _body, answer) => ctx.countUsage(target.provider.id, target.ref, answerUsage(answer)),
+      onJson: (ctx, target, _body, answer) => ctx.countUsage(target.provider.id, target.ref, answer.body?.usage),
       // Usage is counted from the chunk lmrelay asked for, then stripped unless the client asked too.
       streamTransforms: (ctx, target, body) => [
         usageTap((usage) => ctx.countUsage(target.provider.id, target.ref, usage), body.stream_options?.include_usage !== true),

@@ -11,6 +11,7 @@ export type FailureKind =
   | 'idle_timeout'
   | 'total_timeout'
   | 'reset'
+  | 'http_3xx'
   | 'http_4xx'
   | 'http_429'
   | 'http_5xx'
@@ -83,6 +84,13 @@ function defaultType(status: number): ErrorType {
   if (status >= 500) return 'server_error';
   return 'invalid_request_error';
 }
+
+/**
+ * A fault in lmrelay's own code (an exception that is no RelayError): the client gets a generic
+ * 500 with its request id, the details go to the log. No upstream is blamed for it.
+ */
+export const internalError = (requestId: string, cause?: unknown) =>
+  new RelayError(`internal error in lmrelay (request ${requestId}; see its log)`, { status: 500, code: 'internal_error', type: 'server_error', cause });
 
 export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
   new RelayError(message, { status: 400, code, param });

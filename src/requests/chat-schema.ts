@@ -40,10 +40,21 @@ const message = refineWithRule(
   },
 );
 
-const tool = z.looseObject({
-  type: z.string(),
-  function: z.looseObject({ name: z.string().min(1) }).optional(),
+/** What adapters read of a function tool (Anthropic's and Responses' tool lists are built from it). */
+const functionDefinition = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().nullable().optional(),
+  parameters: z.looseObject({}).nullable().optional(),
+  strict: z.boolean().nullable().optional(),
 });
+
+/** A function tool must say which function; other tool types pass through as they are. */
+const tool = refineWithRule(
+  z.looseObject({ type: z.string(), function: functionDefinition.optional() }),
+  (t) => t.type !== 'function' || t.function !== undefined,
+  { message: 'required for a tool of type "function" ({"name": ..., "parameters": {...}})', path: ['function'] },
+  { if: { properties: { type: { const: 'function' } }, required: ['type'] }, then: { required: ['function'] } },
+);
 
 const tokens = z.number().int().positive().nullable().optional();
 

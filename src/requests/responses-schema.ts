@@ -8,6 +8,19 @@ const item = z.looseObject({
   role: z.enum(['user', 'assistant', 'system', 'developer']).optional(),
 });
 
+/** A function tool is flat here (`{type, name, parameters}`); other tool types pass through. */
+const tool = refineWithRule(
+  z.looseObject({
+    type: z.string(),
+    name: z.string().min(1).optional(),
+    description: z.string().nullable().optional(),
+    parameters: z.looseObject({}).nullable().optional(),
+  }),
+  (t) => t.type !== 'function' || t.name !== undefined,
+  { message: 'required for a tool of type "function"', path: ['name'] },
+  { if: { properties: { type: { const: 'function' } }, required: ['type'] }, then: { required: ['name'] } },
+);
+
 /** A follow-up turn may name its previous response instead of repeating the input. */
 export const responsesRequestSchema = refineWithRule(
   z.looseObject({
@@ -18,7 +31,7 @@ export const responsesRequestSchema = refineWithRule(
     max_output_tokens: z.number().int().positive().nullable().optional(),
     temperature: z.number().min(0).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
-    tools: z.array(z.looseObject({ type: z.string() })).optional(),
+    tools: z.array(tool).optional(),
     previous_response_id: z.string().nullable().optional(),
   }),
   (b) => b.input !== undefined || Boolean(b.previous_response_id),

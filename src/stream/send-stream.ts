@@ -6,8 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { CallContext } from '../context.js';
 import type { ModelTarget } from '../catalog.js';
 import { RelayError } from '../errors.js';
-import { classifyError } from '../upstream/classify.js';
-import { recordFailure } from '../upstream/chain.js';
+import { internalFault, recordFailure } from '../upstream/chain.js';
 import type { Frame } from './frame.js';
 import { SSE_HEADERS, SseWriter } from './sse-write.js';
 
@@ -37,11 +36,12 @@ export async function sendStream(ctx: CallContext, reply: FastifyReply, batches:
       await writer.writeFrames(batch);
     }
   } catch (err) {
-    failure = err instanceof RelayError ? err : classifyError(err, opts.target.ref);
+    // The upstream's failures come as RelayErrors; an exception from a transform is lmrelay's own.
+    failure = err instanceof RelayError ? err : internalFault(ctx, opts.target, err);
   }
   if (writer.closed && !failure) failure = ctx.signal.aborted ? (ctx.signal.reason as RelayError) : undefined;
   if (failure) {
-    recordFailure(ctx, opts.target, failure, opts.attempts);
+    if (failure.failureKind !== undefined) recordFailure(ctx, opts.target, failure, opts.attempts);
     if (failure.failureKind !== 'client_abort' && !writer.closed) {
       const shown = new RelayError(ctx.scrub(failure.message), { status: failure.status, code: failure.code, type: failure.type, param: failure.param });
       for (const frame of opts.errorFrames(shown)) await writer.write(frame.data, frame.event);

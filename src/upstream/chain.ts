@@ -3,8 +3,11 @@
  * skipped (unless all are, then the one closest to recovery is tried); a retryable failure
  * moves on, anything else is answered at once. Once an attempt returned, the chain is
  * committed: for streams that means the first event arrived, before any byte went out.
+ * Only upstream failures move the chain on and count against a provider: an exception from
+ * lmrelay's own code (no RelayError) is answered at once as a 500 internal_error, and a refusal
+ * lmrelay itself made (a RelayError with no failureKind, e.g. an adapter's 400) as it is.
  */
-import { RelayError } from '../errors.js';
+import { RelayError, internalError } from '../errors.js';
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
 import { CallDeadline } from './deadline.js';
@@ -31,13 +34,13 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
     attempts++;
     const label = target.ref;
     const deadline = new CallDeadline(label, target.provider.timeouts, ctx.signal);
+    let value: T;
     try {
-      const value = await attempt(target, deadline);
-      ctx.cooldowns.recordSuccess(target.provider.id);
-      ctx.onSuccess?.(target.provider.id);
-      return { value, target, attempts };
+      value = await attempt(target, deadline);
     } catch (err) {
       deadline.dispose();
+      // Upstream failures reach here as RelayErrors (classified where they happen); anything else is ours.
+      if (!(err instanceof RelayError) && !deadline.reason) throw internalFault(ctx, target, err);
       const failure = classifyError(err, label, deadline.reason);
       if (failure.preflight) {
         // Refused before sending (too large for this model): no upstream failure, try the next.
@@ -48,11 +51,16 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
         continue;
       }
       allPreflight = false;
+      if (failure.failureKind === undefined) throw failure; // lmrelay's own refusal: no upstream failed
       recordFailure(ctx, target, failure, attempts);
       if (failure.failureKind === 'client_abort' || !failure.retryable) throw failure;
       notes.push(failure.message);
       last = failure;
+      continue;
     }
+    ctx.cooldowns.recordSuccess(target.provider.id);
+    ctx.onSuccess?.(target.provider.id);
+    return { value, target, attempts };
   }
   if (preflight && allPreflight) throw preflight;
   throw exhausted(notes, last);
@@ -78,6 +86,12 @@ export function recordFailure(ctx: CallContext, target: ModelTarget, failure: Re
     },
     `model call failed: ${ctx.scrub(failure.message)}`,
   );
+}
+
+/** Logs an exception from lmrelay's own code with the request id; the client gets a generic 500. */
+export function internalFault(ctx: CallContext, target: ModelTarget, err: unknown): RelayError {
+  ctx.log.error({ err, runId: ctx.id, provider: target.provider.id, model: target.ref }, 'internal error in lmrelay while serving a model call');
+  return internalError(ctx.id, err);
 }
 
 function pickTargets(ctx: CallContext, chain: readonly ModelTarget[], notes: string[]): ModelTarget[] {

@@ -1,7 +1,7 @@
 /**
  * Turns whatever an upstream call threw, or an HTTP error status, into a RelayError with a
  * failureKind and the fallback decision. The rule (documented in the README): fall back on
- * connection failures, timeouts, 408, 409, 429 and 5xx; pass every other 4xx to the client.
+ * connection failures, timeouts, 3xx, 408, 409, 429 and 5xx; pass every other 4xx to the client.
  */
 import { RelayError, type FailureKind } from '../errors.js';
 
@@ -68,6 +68,24 @@ export function classifyStatus(status: number, message: string, label: string, r
     failureKind: kind,
     retryable,
     retryAfterSeconds,
+  });
+}
+
+/**
+ * A 3xx: lmrelay never follows redirects (the dialled address is what the network policy
+ * checked), so the provider cannot answer here. Usually a baseUrl that needs fixing, not a
+ * passing fault: no cooldown, but the chain falls back, as it does for a refused connection.
+ */
+export function classifyRedirect(status: number, location: string | string[] | undefined, label: string): RelayError {
+  const where = Array.isArray(location) ? location[0] : location;
+  // Credentials in a redirect URL are none of the client's business.
+  const shown = where ? `redirect to ${JSON.stringify(where.replace(/\/\/[^/@]*@/, '//').slice(0, 200))}` : 'redirect without a Location';
+  return new RelayError(`${label}: upstream answered HTTP ${status} (${shown}); lmrelay does not follow redirects: set the provider's baseUrl to the final address`, {
+    status: 502,
+    code: 'upstream_redirect',
+    type: 'upstream_error',
+    failureKind: 'http_3xx',
+    retryable: true,
   });
 }
 

@@ -2,7 +2,7 @@
 import type { ResolvedProvider } from '../catalog.js';
 import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
-import { classifyError, classifyStatus } from './classify.js';
+import { classifyError, classifyRedirect, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
 import { RelayError } from '../errors.js';
 import { startExchange, type ExchangeHead } from './exchange.js';
@@ -44,10 +44,11 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
-  if (res.status >= 400) {
+  if (res.status >= 300) {
     const text = await res.body.text(ERROR_BODY_LIMIT, true).catch((err) => {
       throw classifyError(err, label, deadline.reason);
     });
+    if (res.status < 400) throw classifyRedirect(res.status, res.headers.location, label);
     throw classifyStatus(res.status, upstreamErrorMessage(text, res.status), label, retryAfter(res.headers['retry-after']));
   }
   return res;

@@ -1,8 +1,8 @@
 /**
  * Opens an upstream SSE body as batches of frames (all the events one network chunk
  * completed): waits for the first event (so the chain can still fall back), then yields the
- * rest. Stops at `[DONE]`, turns an upstream `{"error":...}` event into a RelayError, and
- * classifies every failure (reset, idle timeout, overflow, truncation).
+ * rest. Stops at `[DONE]`, turns an upstream error event or an event that is not a JSON object
+ * into a RelayError, and classifies every failure (reset, idle timeout, overflow, truncation).
  */
 import { RelayError } from '../errors.js';
 import { Frame } from '../stream/frame.js';
@@ -10,8 +10,7 @@ import { parseSse, SseOverflowError, type SseEvent } from '../stream/sse-parse.j
 import type { CallDeadline } from './deadline.js';
 import type { UpstreamResponse } from './http.js';
 import { badResponse, classifyError } from './classify.js';
-import { upstreamErrorMessage } from './error-body.js';
-import { looksLikeObject } from './json-answer.js';
+import { errorInAnswer } from './error-body.js';
 
 export interface OpenedStream {
   frames: AsyncIterable<Frame[]>;
@@ -105,28 +104,32 @@ function toFrames(events: SseEvent[], label: string): Converted {
   return { frames, done: false };
 }
 
-/** null for the `[DONE]` sentinel. */
+/**
+ * null for the `[DONE]` sentinel. Each event is parsed once, here: one that is not a JSON
+ * object, or that carries an upstream error, never reaches the client as a chunk. The parsed
+ * object rides along, so an adapter that reads it later does not parse again, and a frame no
+ * adapter changes is still written as the upstream's own text.
+ */
 function toFrame(event: SseEvent, label: string): Frame | null {
   const data = event.data;
   if (data === '[DONE]') return null;
-  const frame = new Frame(data, undefined, event.event);
-  if (event.event === 'error' || data.startsWith('{"error"')) {
-    let message: string;
-    try {
-      message = upstreamErrorMessage(data, 500);
-    } catch {
-      message = data.slice(0, 200);
-    }
-    throw new RelayError(`${label}: upstream stream error: ${message}`, {
+  let json: any;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw badResponse(label, `invalid JSON in stream event: ${JSON.stringify(data.slice(0, 80))}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw badResponse(label, `stream event is not a JSON object: ${JSON.stringify(data.slice(0, 80))}`);
+  }
+  const error = event.event === 'error' ? (errorInAnswer(json) ?? data.slice(0, 200)) : errorInAnswer(json);
+  if (error !== undefined) {
+    throw new RelayError(`${label}: upstream stream error: ${error}`, {
       status: 502,
       code: 'upstream_error',
       failureKind: 'bad_response',
       retryable: true,
     });
   }
-  // A cheap shape check instead of a parse: chunks no adapter needs are never parsed.
-  if (!looksLikeObject(data)) {
-    throw badResponse(label, `invalid JSON in stream event: ${JSON.stringify(data.slice(0, 80))}`);
-  }
-  return frame;
+  return new Frame(data, json, event.event);
 }

@@ -1,7 +1,8 @@
 /**
  * What every API transport does alike: POST a JSON body to `{baseUrl}{path}`; for a stream,
  * open it (first event awaited, so the chain can still fall back) and record time to first
- * token; otherwise read the JSON answer and check it is the kind of object the API returns.
+ * token; otherwise read the JSON answer (parsed once: garbage never passes as a success) and
+ * check it is the kind of object the API returns.
  * Each API file only says its path, how a stream ends, and what a valid answer looks like.
  */
 import type { ModelTarget } from '../catalog.js';
@@ -12,6 +13,7 @@ import { readBody, sendJson } from './http.js';
 import { JsonAnswer } from './json-answer.js';
 import { openSseStream, type OpenedStream } from './sse-stream.js';
 import { badResponse } from './classify.js';
+import { errorInAnswer } from './error-body.js';
 
 export type TransportResult = JsonAnswer | ({ kind: 'stream' } & OpenedStream);
 
@@ -21,8 +23,6 @@ export interface ApiShape {
   streamFinished: (last: Frame[]) => boolean;
   /** undefined when the JSON answer is of the right kind, else what is wrong with it. */
   invalidAnswer: (json: any) => string | undefined;
-  /** A cheap check on the text that lets a well-formed answer go on unparsed (parsed later only if needed). */
-  passesUnparsed?: (text: string) => boolean;
 }
 
 export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline): Promise<TransportResult> {
@@ -36,9 +36,11 @@ export async function callUpstream(ctx: CallContext, target: ModelTarget, api: A
   }
   try {
     const answer = new JsonAnswer(await readBody(res, deadline, label), label);
-    if (api.passesUnparsed?.(answer.text)) return answer;
     const json = answer.body;
-    const problem = json && typeof json === 'object' ? api.invalidAnswer(json) : 'the answer is not a JSON object';
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw badResponse(label, 'the answer is not a JSON object');
+    const error = errorInAnswer(json);
+    if (error !== undefined) throw badResponse(label, `upstream answered HTTP ${res.status} with an error: ${error}`);
+    const problem = api.invalidAnswer(json);
     if (problem) throw badResponse(label, problem);
     return answer;
   } finally {
@@ -46,7 +48,7 @@ export async function callUpstream(ctx: CallContext, target: ModelTarget, api: A
   }
 }
 
-/** True when a frame's JSON (or its SSE event name) passes `test`; unparsable frames do not. */
+/** True when a frame's JSON (or its SSE event name) passes `test`; a frame of some other shape does not. */
 export function frameMatches(frame: Frame, test: (type: string | undefined, json: any) => boolean): boolean {
   try {
     return test(frame.event, frame.json);

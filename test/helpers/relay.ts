@@ -17,7 +17,15 @@ export interface RelayUnderTest {
   close(): Promise<void>;
 }
 
-export async function startRelay(config: unknown, options: { env?: NodeJS.ProcessEnv; cooldowns?: Cooldowns; lookup?: LookupFunction } = {}): Promise<RelayUnderTest> {
+export interface RelayOptions {
+  env?: NodeJS.ProcessEnv;
+  cooldowns?: Cooldowns;
+  lookup?: LookupFunction;
+  /** Adds test-only routes to the app before it listens. */
+  extend?: (app: FastifyInstance) => void;
+}
+
+export async function startRelay(config: unknown, options: RelayOptions = {}): Promise<RelayUnderTest> {
   const logs: any[] = [];
   const lines: string[] = [];
   const destination = new Writable({
@@ -32,6 +40,7 @@ export async function startRelay(config: unknown, options: { env?: NodeJS.Proces
   });
   const loaded = validateConfig(config, 'test', options.env ?? process.env);
   const app = await buildApp(loaded, { logger: createLogger({ level: 'debug', destination }), cooldowns: options.cooldowns, lookup: options.lookup });
+  options.extend?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;

@@ -57,7 +57,10 @@ const chatBody = fc.record(
     n: count,
     max_tokens: count,
     max_completion_tokens: count,
-    tools: field([[], [{ type: 'function', function: { name: 'f' } }], [{ type: 'web_search' }]], [[{ type: 'function', function: { name: '' } }], [{ function: {} }], 'x']),
+    tools: field(
+      [[], [{ type: 'function', function: { name: 'f' } }], [{ type: 'function', function: { name: 'f', description: null, parameters: { type: 'object' }, strict: true } }], [{ type: 'web_search' }]],
+      [[{ type: 'function', function: { name: '' } }], [{ function: {} }], [{ type: 'function' }], [{ type: 'function', function: {} }], [{ type: 'function', function: { name: 'f', parameters: 'x' } }], 'x'],
+    ),
     tool_choice: field(['auto', 'required', { type: 'function' }], [{ name: 'f' }, 4]),
     unknown_field: field([1, 'x', { deep: [1] }]),
   },
@@ -73,7 +76,7 @@ const responsesBody = fc.record(
     max_output_tokens: count,
     temperature: field([0, 1, null], [-1, ...odd]),
     top_p: fraction,
-    tools: field([[], [{ type: 'web_search' }]], [[{}], 'x']),
+    tools: field([[], [{ type: 'web_search' }], [{ type: 'function', name: 'f', parameters: { type: 'object' } }]], [[{}], 'x', [{ type: 'function' }], [{ type: 'function', name: 3 }], [{ type: 'function', name: 'f', parameters: [] }]]),
     previous_response_id: field(['resp_1', null], ['', 4]),
   },
   { requiredKeys: [] },
@@ -109,6 +112,9 @@ t.test('the refinements are in the compiled check too', async (t) => {
   t.ok(chatRequest.accepts({ messages: [{ role: 'assistant', tool_calls: [{ function: { name: 'f' } }] }] }), 'assistant turn with only a tool call');
   t.notOk(responsesRequest.accepts({ previous_response_id: '' }), 'no input and an empty previous response id');
   t.ok(responsesRequest.accepts({ previous_response_id: 'resp_1' }), 'a follow-up turn without input');
+  t.notOk(chatRequest.accepts({ messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }), 'chat function tool without its function');
+  t.ok(chatRequest.accepts({ messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'custom', custom: { name: 'c' } }] }), 'other tool types pass');
+  t.notOk(responsesRequest.accepts({ input: 'x', tools: [{ type: 'function' }] }), 'responses function tool without its name');
 });
 
 t.test('a refinement without a JSON Schema rule is refused when compiling', async (t) => {

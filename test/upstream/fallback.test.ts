@@ -61,6 +61,9 @@ t.test('each failure falls back to the next model and is classified', async (t) 
     ['flaky/status-408', 'http_4xx'],
     ['limited/retry-after-30', 'http_429'],
     ['flaky/garbage', 'bad_response'],
+    ['flaky/badjson', 'bad_response'],
+    ['flaky/redirect-301', 'http_3xx'],
+    ['flaky/error-after-0', 'bad_response', true],
     ['flaky/stream-error', 'bad_response', true],
     ['flaky/huge-line', 'bad_response', true],
   ];

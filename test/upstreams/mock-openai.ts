@@ -13,6 +13,10 @@
  *   stall-after-<n>   streams n chunks, then goes silent
  *   reset             destroys the socket at once
  *   reset-after-<n>   streams n chunks, then destroys the socket
+ *   badjson-after-<n> streams n chunks, then an event that is not JSON, then [DONE]
+ *   error-after-<n>   streams n chunks, then `{ "error": ...}` (spaced, as some servers write it), then [DONE]
+ *   badjson           200 application/json whose body is not JSON (`{"choices": [ oops }`)
+ *   redirect-<code>   answers that 3xx with a Location (to /v1/redirected on this server)
  *   truncated         streams two chunks and ends without finish_reason or [DONE]
  *   garbage           200 with an HTML page; streamed: a non-JSON data line
  *   huge-line         streams one 10 MB SSE line
@@ -81,7 +85,7 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const model: string = body.model;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const write = (obj: unknown) => res.write(`data: ${typeof obj === 'string' ? obj : JSON.stringify(obj)}\n\n`);
-  const stopAfter = /^(stall|reset)-after-(\d+)$/.exec(model);
+  const stopAfter = /^(stall|reset|badjson|error)-after-(\d+)$/.exec(model);
   const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
   if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
@@ -102,6 +106,12 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   else if (body.messages?.at(-1)?.role !== 'tool') for (const w of text.split(/(?<= )/)) pieces.push({ content: w });
   for (let i = 0; i < pieces.length; i++) {
     if (stopAfter && i === Number(stopAfter[2])) {
+      if (stopAfter[1] === 'badjson' || stopAfter[1] === 'error') {
+        if (i > 0) await sleep(20); // the chunks before it reach the client on their own
+        write(stopAfter[1] === 'badjson' ? '{"choices": [ oops }' : '{ "error": {"message": "model crashed mid-way", "type": "server_error"} }');
+        write('[DONE]');
+        return res.end();
+      }
       await sleep(20); // let the chunks already written reach the client first
       if (stopAfter[1] === 'reset') req.socket.destroy();
       return; // stall: keep the socket open, send nothing more
@@ -157,6 +167,8 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   if (status) return sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
   const retry = /^retry-after-(\d+)$/.exec(model);
   if (retry) return sendJson(res, 429, errorBody(429, 'rate limited'), { 'retry-after': retry[1] });
+  const redirect = /^redirect-(3\d\d)$/.exec(model);
+  if (redirect) return sendJson(res, Number(redirect[1]), { moved: true }, { location: `http://127.0.0.1:${(req.socket.localPort ?? 0)}/v1/redirected` });
   if (model === 'hang') return; // never answer
   if (model === 'reset') return req.socket.destroy();
   const slow = /^slow-(\d+)$/.exec(model);
@@ -191,6 +203,10 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
       return;
     }
     return streamChat(req, res, body);
+  }
+  if (model === 'badjson') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end('{"choices": [ oops }');
   }
   if (model === 'garbage') {
     res.writeHead(200, { 'content-type': 'text/html' });
