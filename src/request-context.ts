@@ -38,7 +38,9 @@ class RequestCallContext implements CallContext {
     this.bodyBytes = Number(request.headers['content-length']) || undefined;
     const res = reply.raw;
     const signal = this.signal;
+    state.hold();
     res.once('close', () => {
+      state.release();
       if (!res.writableFinished) signal.abort(clientAbort());
     });
   }

@@ -56,11 +56,11 @@ export class RelayServices {
     return this.current;
   }
 
-  /** Swaps in a new config; the old pools close once their in-flight requests are done. */
+  /** Swaps in a new config; the old pools close once the requests holding them are done. */
   replace(loaded: LoadedConfig): void {
     const old = this.current;
     this.current = new RelayState(loaded, this.lookup);
-    void old.close();
+    old.retire();
   }
 
   async start(): Promise<void> {
