@@ -6,6 +6,7 @@
  *   anything          answers "Hello from <dialect>" (streamed as one word per chunk)
  *   reasoning         vLLM-style reasoning_content deltas before the answer
  *   think             inline <think>...</think> before the answer (split across chunks)
+ *   think-untagged    the same without the opening tag (the chat template wrote it)
  *   status-<code>     answers that HTTP status with an error body in the dialect's shape
  *   retry-after-<s>   429 with Retry-After: s
  *   hang              never answers (headers never come)
@@ -84,7 +85,8 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
   if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
-  if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
+  if (model === 'think-untagged') pieces.push({ content: 'secret ' }, { content: 'plan</th' }, { content: 'ink>' });
+  else if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
   const toolName = body.tools?.[0]?.function?.name;
   if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
     write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
@@ -205,7 +207,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   };
   if (model === 'empty-tools') message.tool_calls = [];
   if (model === 'reasoning') message.reasoning_content = 'Let me think.';
-  if (model.startsWith('think')) message.content = `<think>secret plan</think>${replyText(model)}`;
+  if (model.startsWith('think')) message.content = `${model === 'think-untagged' ? '' : '<think>'}secret plan</think>${replyText(model)}`;
   sendJson(res, 200, {
     id: 'chatcmpl-mock',
     object: 'chat.completion',
