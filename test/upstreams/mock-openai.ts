@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'chunk-delay': { type: 'string', default: '0' },
     /** Serve only this API: chat | responses (both when unset). */
     only: { type: 'string', default: '' },
+    /** GET /models answers a valid list of about this many MiB (a hostile or broken server). */
+    'models-mb': { type: 'string', default: '0' },
   },
 });
 const dialect = values.dialect as Dialect;
@@ -309,8 +311,23 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
 }
 
 function models(res: ServerResponse) {
+  if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}) }));
   sendJson(res, 200, { object: 'list', data });
+}
+
+/** Writes `{"data":[{"id":"huge-0"},...]}` of about `bytes`, as fast as the reader takes it. */
+async function hugeModelList(res: ServerResponse, bytes: number) {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"object":"list","data":[{"id":"huge-0"}');
+  let i = 1;
+  for (let sent = 0; sent < bytes && !res.destroyed; ) {
+    let piece = '';
+    while (piece.length < 65536) piece += `,{"id":"huge-${i++}"}`;
+    sent += piece.length;
+    if (!res.write(piece)) await new Promise((r) => res.once('drain', r).once('close', r));
+  }
+  res.end(']}');
 }
 
 const server = createServer((req, res) => {
