@@ -1,6 +1,7 @@
 /** Anthropic Messages answers -> Chat Completions: whole messages and stream events. */
 import { Frame, type FrameTransform } from '../../src/stream/frame.js';
 import type { Json } from '../types.js';
+import { newChatCompletionId } from '../responses/ids.js';
 
 export function mapStopReason(reason: string | null | undefined): string | null {
   switch (reason) {
@@ -47,7 +48,7 @@ export function anthropicToChatCompletion(message: Json): Json {
   if (reasoning) msg.reasoning_content = reasoning;
   if (toolCalls.length) msg.tool_calls = toolCalls;
   return {
-    id: `chatcmpl-${String(message.id ?? Date.now()).replace(/^msg_/, '')}`,
+    id: message.id ? `chatcmpl-${String(message.id).replace(/^msg_/, '')}` : newChatCompletionId(),
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: message.model,
@@ -58,7 +59,7 @@ export function anthropicToChatCompletion(message: Json): Json {
 
 /** message_start / content_block_* / message_delta / message_stop -> chat.completion.chunk frames. */
 export function anthropicEventsToChatChunks(fallbackModel: string): FrameTransform {
-  let id = `chatcmpl-${Date.now().toString(36)}`;
+  let id = newChatCompletionId();
   let model = fallbackModel;
   const created = Math.floor(Date.now() / 1000);
   let usage: Json = {};
