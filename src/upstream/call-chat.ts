@@ -22,6 +22,7 @@ import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';
 import { callAnthropicMessages } from './anthropic-messages.js';
 import { chatToAnthropic } from '../../adapters/anthropic/request.js';
+import { answerToolFor } from '../../adapters/anthropic/response-format.js';
 import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../adapters/anthropic/response.js';
 
 export type ChatAnswer =
@@ -66,10 +67,11 @@ function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
 }
 
 async function viaAnthropic(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
-  const request = chatToAnthropic(payload, { upstreamModel: target.upstreamModel, maxTokens: target.model?.maxTokens, reasoning: target.reasoning });
+  const answerTool = answerToolFor(payload);
+  const request = chatToAnthropic(payload, { upstreamModel: target.upstreamModel, maxTokens: target.model?.maxTokens, reasoning: target.reasoning, answerTool });
   const result = await callAnthropicMessages(ctx, target, request, deadline);
-  if (result.kind === 'json') return { kind: 'json', body: anthropicToChatCompletion(result.body) };
-  return { kind: 'stream', frames: result.frames, transforms: [anthropicEventsToChatChunks(target.upstreamModel)] };
+  if (result.kind === 'json') return { kind: 'json', body: anthropicToChatCompletion(result.body, answerTool?.name) };
+  return { kind: 'stream', frames: result.frames, transforms: [anthropicEventsToChatChunks(target.upstreamModel, answerTool?.name)] };
 }
 
 async function viaResponses(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {

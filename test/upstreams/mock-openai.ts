@@ -277,7 +277,10 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
   const lastBlock = Array.isArray(last?.content) ? last.content.at(-1) : undefined;
   const blocks: any[] = [];
   if (model === 'thinking') blocks.push({ type: 'thinking', thinking: 'Weighing it up.', signature: 'sig' });
-  if (model === 'tool' && body.tools?.length && lastBlock?.type !== 'tool_result') {
+  if (body.tool_choice?.type === 'tool') {
+    // A forced tool is used at once, with no text before it (as Anthropic does).
+    blocks.push({ type: 'tool_use', id: 'toolu_02', name: body.tool_choice.name, input: { city: 'Paris' } });
+  } else if (model === 'tool' && body.tools?.length && lastBlock?.type !== 'tool_result') {
     blocks.push({ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_01', name: body.tools[0].name, input: { city: 'Paris' } });
   } else {
     const text = model === 'echo' ? JSON.stringify(body) : lastBlock?.type === 'tool_result' ? `Tool said: ${lastBlock.content}` : `Hello from anthropic ${model}`;
