@@ -29,7 +29,7 @@ export function separateReasoning(completion: Json, splitTags: boolean, untagged
       delete message.reasoning;
       changed = true;
     }
-    if (splitTags && typeof message.content === 'string' && message.content.includes('think>')) {
+    if (splitTags && typeof message.content === 'string' && (untagged === 'reasoning' || message.content.includes('think>'))) {
       const split = splitThinkTags(message.content, message.reasoning_content == null ? untagged : 'answer');
       if (split.reasoning) {
         message.reasoning_content = (message.reasoning_content ?? '') + split.reasoning;

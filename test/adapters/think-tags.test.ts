@@ -1,6 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { ThinkTagSplitter, splitThinkTags, type UntaggedText } from '../../adapters/think-tags.js';
+import { separateReasoning } from '../../adapters/reasoning.js';
 
 const TAGGED = ['<think>plan it</think>The answer.', '\n<think>plan it</think>\n\nThe answer.'];
 const UNTAGGED = 'plan it</think>The answer.';
@@ -99,4 +100,12 @@ t.test('any text, any chunking: the same split as the whole text, and never more
     { numRuns: 1000 },
   );
   t.notOk(report.failed, `counterexample: ${JSON.stringify(report.counterexample)}`);
+});
+
+t.test('whole messages: a template-opened think section cut off before </think> stays reasoning', async (t) => {
+  const completion = { choices: [{ index: 0, message: { role: 'assistant', content: 'still thinking when max_tokens hit' } }] };
+  t.ok(separateReasoning(completion, true, 'reasoning'));
+  t.same(completion.choices[0].message, { role: 'assistant', content: '', reasoning_content: 'still thinking when max_tokens hit' });
+  const plain = { choices: [{ index: 0, message: { role: 'assistant', content: 'an answer' } }] };
+  t.notOk(separateReasoning(plain, true), 'without the setting, a text with no tag is the answer');
 });
