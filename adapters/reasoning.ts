@@ -4,7 +4,7 @@
  * `content`. Works on whole messages and on stream chunks.
  */
 import { Frame, type FrameTransform } from '../src/stream/frame.js';
-import { ThinkTagSplitter, splitThinkTags } from './think-tags.js';
+import { ThinkTagSplitter, splitThinkTags, type UntaggedText } from './think-tags.js';
 import type { Json, RawText } from './types.js';
 
 /**
@@ -15,8 +15,11 @@ export function reasoningMayApply(raw: RawText, splitTags: boolean): boolean {
   return splitTags || raw.mayContain('"reasoning"');
 }
 
-/** Non-streamed: one chat.completion. Returns true when something changed. */
-export function separateReasoning(completion: Json, splitTags: boolean): boolean {
+/**
+ * Non-streamed: one chat.completion. Returns true when something changed. Untagged text before a
+ * lone `</think>` is reasoning (the whole text is there to decide), or all of it with `'reasoning'`.
+ */
+export function separateReasoning(completion: Json, splitTags: boolean, untagged: UntaggedText | 'decide' = 'decide'): boolean {
   let changed = false;
   for (const choice of completion.choices ?? []) {
     const message = choice?.message;
@@ -26,8 +29,8 @@ export function separateReasoning(completion: Json, splitTags: boolean): boolean
       delete message.reasoning;
       changed = true;
     }
-    if (splitTags && typeof message.content === 'string' && message.content.includes('think>')) {
-      const split = splitThinkTags(message.content, message.reasoning_content == null);
+    if (splitTags && typeof message.content === 'string' && (untagged === 'reasoning' || message.content.includes('think>'))) {
+      const split = splitThinkTags(message.content, message.reasoning_content == null ? untagged : 'answer');
       if (split.reasoning) {
         message.reasoning_content = (message.reasoning_content ?? '') + split.reasoning;
         message.content = split.content;
@@ -39,11 +42,11 @@ export function separateReasoning(completion: Json, splitTags: boolean): boolean
 }
 
 /** Streamed: per choice index, a splitter that remembers tags cut across chunks. */
-export function reasoningStream(splitTags: boolean): FrameTransform {
+export function reasoningStream(splitTags: boolean, untagged: UntaggedText = 'answer'): FrameTransform {
   const splitters = new Map<number, ThinkTagSplitter>();
   const splitterFor = (index: number) => {
     let s = splitters.get(index);
-    if (!s) splitters.set(index, (s = new ThinkTagSplitter(true)));
+    if (!s) splitters.set(index, (s = new ThinkTagSplitter(untagged)));
     return s;
   };
   let template: Json | undefined;

@@ -1,17 +1,23 @@
 /**
  * Splits inline `<think>...</think>` reasoning out of the answer text, also when the tags are
  * cut across stream chunks and when the model omits the opening tag (templates that put
- * `<think>` in the prompt). Text that might still be part of a tag is held back until decided.
+ * `<think>` in the prompt). A stream holds back only text that could still be the start of a
+ * tag: answer text goes out as it comes.
  */
 const OPEN = '<think>';
 const CLOSE = '</think>';
-/** Text without an opening tag is held at most this long waiting for a closing one. */
-export const UNTAGGED_HOLD_LIMIT = 32 * 1024;
 
 export interface Split {
   reasoning: string;
   content: string;
 }
+
+/**
+ * What text that does not start with `<think>` is, in a stream (where waiting to see whether a
+ * `</think>` follows would hold the whole answer back): the answer, or (the chat template
+ * opened the tag, `compat.thinkOpenedByTemplate`) reasoning until `</think>`.
+ */
+export type UntaggedText = 'answer' | 'reasoning';
 
 type State = 'start' | 'think' | 'untagged' | 'answer';
 
@@ -21,12 +27,12 @@ export class ThinkTagSplitter {
   /** Right after `</think>`: the blank lines before the answer are dropped. */
   private trimLeading = false;
 
-  /** @param expectUntagged treat text before a lone `</think>` as reasoning (no opening tag). */
-  constructor(private expectUntagged = true) {}
+  constructor(private untagged: UntaggedText) {}
 
   /** The upstream sends reasoning in its own field: its text is the answer, no tags expected. */
   reasoningFieldSeen(): void {
-    if (this.state === 'start' || this.state === 'untagged') this.expectUntagged = false;
+    if (this.state === 'start') this.untagged = 'answer';
+    else if (this.state === 'untagged') this.state = 'answer';
   }
 
   feed(text: string): Split {
@@ -50,10 +56,11 @@ export class ThinkTagSplitter {
           this.state = 'think';
           continue;
         }
-        if (OPEN.startsWith(trimmed)) return out; // empty, or a partial opening tag
-        this.state = this.expectUntagged ? 'untagged' : 'answer';
+        if (OPEN.startsWith(trimmed)) return out; // blank so far, or a partial opening tag
+        this.state = this.untagged === 'reasoning' ? 'untagged' : 'answer';
         continue;
       }
+      // think, or untagged reasoning: out as reasoning up to `</think>`, less a partial one
       const close = this.buf.indexOf(CLOSE);
       if (close >= 0) {
         out.reasoning += this.buf.slice(0, close);
@@ -62,15 +69,10 @@ export class ThinkTagSplitter {
         this.trimLeading = true;
         continue;
       }
-      if (this.state === 'think') {
-        const keep = partialSuffix(this.buf, CLOSE);
-        out.reasoning += this.buf.slice(0, this.buf.length - keep);
-        this.buf = this.buf.slice(this.buf.length - keep);
-        return out;
-      }
-      // untagged: hold until a closing tag decides, or give up past the limit
-      if (this.buf.length > UNTAGGED_HOLD_LIMIT || !this.expectUntagged) this.state = 'answer';
-      else return out;
+      const keep = partialSuffix(this.buf, CLOSE);
+      out.reasoning += this.buf.slice(0, this.buf.length - keep);
+      this.buf = this.buf.slice(this.buf.length - keep);
+      return out;
     }
   }
 
@@ -78,14 +80,18 @@ export class ThinkTagSplitter {
   end(): Split {
     const rest = this.buf;
     this.buf = '';
-    if (this.state === 'think') return { reasoning: rest, content: '' };
+    if (this.state === 'think' || this.state === 'untagged') return { reasoning: rest, content: '' };
     return { reasoning: '', content: rest };
   }
 }
 
-/** Splits a whole (non-streamed) text. */
-export function splitThinkTags(text: string, expectUntagged = true): Split {
-  const splitter = new ThinkTagSplitter(expectUntagged);
+/**
+ * Splits a whole (non-streamed) text. Being whole, it can decide what untagged text was:
+ * with `'decide'`, text before a lone `</think>` is reasoning, and a text without one is the answer.
+ */
+export function splitThinkTags(text: string, untagged: UntaggedText | 'decide' = 'decide'): Split {
+  const mode = untagged === 'decide' ? (text.includes(CLOSE) ? 'reasoning' : 'answer') : untagged;
+  const splitter = new ThinkTagSplitter(mode);
   const a = splitter.feed(text);
   const b = splitter.end();
   return { reasoning: a.reasoning + b.reasoning, content: a.content + b.content };

@@ -1,7 +1,7 @@
 /** What every step of one client request holds: its id, its abort signal, and the app services. */
 import type { FastifyBaseLogger } from 'fastify';
 import type { RelayMetrics } from './metrics.js';
-import type { Cooldowns } from './upstream/cooldown.js';
+import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import type { ClientAbort } from './upstream/client-abort.js';
 
@@ -13,7 +13,7 @@ export interface CallContext {
   signal: ClientAbort;
   log: FastifyBaseLogger;
   metrics: RelayMetrics;
-  cooldowns: Cooldowns;
+  cooldowns: CooldownStore;
   pools: UpstreamPools;
   /** performance.now() at arrival. */
   startedAt: number;

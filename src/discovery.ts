@@ -4,6 +4,7 @@
  */
 import type { ResolvedProvider } from './catalog.js';
 import type { UpstreamPools } from './upstream/pools.js';
+import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
 
 export const DISCOVERY_TIMEOUT_MS = 1500;
 export const DISCOVERY_TTL_MS = 5000;
@@ -18,7 +19,7 @@ export class ModelDiscovery {
 
   constructor(private readonly pools: UpstreamPools, private readonly ttlMs = DISCOVERY_TTL_MS) {}
 
-  /** Models a provider reports; [] when it is down or answers nonsense. */
+  /** Models a provider reports; [] when it is down or answers nonsense (or more than 4 MiB). */
   models(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
     const hit = this.cache.get(provider.id);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.models;
@@ -46,9 +47,11 @@ export class ModelDiscovery {
         headers: { accept: 'application/json', ...provider.headers },
         signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
       });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) return undefined;
-      return JSON.parse(text);
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return undefined;
+      }
+      return JSON.parse(await readBounded(res, PROBE_BODY_LIMIT));
     } catch {
       return undefined;
     }

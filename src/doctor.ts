@@ -9,6 +9,8 @@ import { RelayState } from './relay-state.js';
 import { parseModelList } from './discovery.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
+import { BodyTooLargeError } from './upstream/exchange.js';
+import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
 import type { Api } from './config/schema.js';
 
 export interface ProviderDiagnosis {
@@ -132,7 +134,7 @@ async function call(state: RelayState, p: ResolvedProvider, method: 'GET' | 'POS
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(Math.min(PROBE_TIMEOUT_MS, p.timeouts.totalMs)),
     });
-    const text = (await res.body.text()).slice(0, 65536);
+    const text = await readBounded(res, PROBE_BODY_LIMIT);
     if (res.statusCode >= 400) {
       return { status: res.statusCode, error: `HTTP ${res.statusCode}: ${upstreamErrorMessage(text, res.statusCode)}`, kind: res.statusCode >= 500 ? 'http_5xx' : 'http_4xx' };
     }
@@ -142,6 +144,7 @@ async function call(state: RelayState, p: ResolvedProvider, method: 'GET' | 'POS
       return { status: res.statusCode, error: 'answered something that is not JSON', kind: 'bad_response' };
     }
   } catch (err) {
+    if (err instanceof BodyTooLargeError) return { error: `${method} ${path} answered more than ${PROBE_BODY_LIMIT / 1048576} MiB`, kind: 'bad_response' };
     const e = (err as Error)?.name === 'TimeoutError' ? { message: `no answer in ${PROBE_TIMEOUT_MS / 1000}s`, failureKind: 'total_timeout' } : classifyError(err, p.id);
     return { error: e.message, kind: e.failureKind };
   }

@@ -48,12 +48,16 @@ export class Readiness {
     if (this.probing) return;
     this.probing = true;
     try {
-      const { discovery } = this.services.state;
-      await Promise.all(
-        this.watched().map(async (p) => {
-          if (await discovery.reachable(p)) this.markOk(p.id);
-        }),
-      );
+      const state = this.services.state.hold();
+      try {
+        await Promise.all(
+          this.watched().map(async (p) => {
+            if (await state.discovery.reachable(p)) this.markOk(p.id);
+          }),
+        );
+      } finally {
+        state.release();
+      }
     } finally {
       this.probing = false;
     }

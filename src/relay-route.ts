@@ -35,10 +35,11 @@ export interface RelayRouteSpec {
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
+    // The context holds this state until the reply ends: a reload meanwhile leaves its pools open.
     const state = app.relay.state;
+    const ctx = createCallContext(app, request, reply, state);
     const resolved = resolveModel(state, body.model);
     const requested = resolved instanceof Promise ? await resolved : resolved;
-    const ctx = createCallContext(app, request, reply, state);
     const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
     request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
     if (value.kind === 'json') {

@@ -1,7 +1,8 @@
 /**
  * The part of the app that a config reload replaces as one unit: the validated config, its
  * model catalog, its upstream pools and discovery cache. In-flight requests keep the state they
- * started with.
+ * started with: each one holds it until its reply ends, and a replaced state closes its pools
+ * only once nobody holds it (or after a bound, should a hold never be let go).
  */
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
@@ -9,9 +10,16 @@ import type { Catalog } from './catalog.js';
 import { UpstreamPools } from './upstream/pools.js';
 import { ModelDiscovery } from './discovery.js';
 
+/** A retired state is closed at the latest after this, even if something still holds it. */
+export const RETIRED_STATE_MAX_MS = 60 * 60_000;
+
 export class RelayState {
   readonly pools: UpstreamPools;
   readonly discovery: ModelDiscovery;
+  private holders = 0;
+  private retired = false;
+  private closing?: Promise<void>;
+  private retireTimer?: NodeJS.Timeout;
 
   constructor(readonly loaded: LoadedConfig, lookup?: LookupFunction) {
     this.pools = new UpstreamPools(loaded.catalog.providers.values(), lookup);
@@ -26,7 +34,39 @@ export class RelayState {
     return this.loaded.config;
   }
 
+  /** Taken by a request (or probe) for as long as it may still dial an upstream. */
+  hold(): this {
+    this.holders++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.holders === 0 && this.retired) void this.close();
+  }
+
+  /**
+   * Replaced by a reload: closes once the last holder lets go. The bound is the longest a
+   * request may walk a chain: every provider's whole timeout in turn (capped).
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.holders === 0) {
+      void this.close();
+      return;
+    }
+    let longestChainMs = 0;
+    for (const provider of this.catalog.providers.values()) longestChainMs += provider.timeouts.totalMs;
+    this.retireTimer = setTimeout(() => void this.close(), Math.min(longestChainMs + 1000, RETIRED_STATE_MAX_MS));
+    this.retireTimer.unref();
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
   close(): Promise<void> {
-    return this.pools.close();
+    clearTimeout(this.retireTimer);
+    this.closing ??= this.pools.close();
+    return this.closing;
   }
 }

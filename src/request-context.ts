@@ -6,7 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { CallContext } from './context.js';
 import type { RelayState } from './relay-state.js';
 import type { RelayMetrics } from './metrics.js';
-import type { Cooldowns } from './upstream/cooldown.js';
+import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
@@ -17,7 +17,7 @@ class RequestCallContext implements CallContext {
   readonly signal = new ClientAbort();
   readonly log: FastifyBaseLogger;
   readonly metrics: RelayMetrics;
-  readonly cooldowns: Cooldowns;
+  readonly cooldowns: CooldownStore;
   readonly pools: UpstreamPools;
   readonly startedAt: number;
   readonly bodyBytes: number | undefined;
@@ -38,7 +38,9 @@ class RequestCallContext implements CallContext {
     this.bodyBytes = Number(request.headers['content-length']) || undefined;
     const res = reply.raw;
     const signal = this.signal;
+    state.hold();
     res.once('close', () => {
+      state.release();
       if (!res.writableFinished) signal.abort(clientAbort());
     });
   }

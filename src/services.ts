@@ -3,7 +3,7 @@ import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.js';
 import { RelayMetrics } from './metrics.js';
-import { Cooldowns } from './upstream/cooldown.js';
+import { Cooldowns, type CooldownStore } from './upstream/cooldown.js';
 import { RelayState } from './relay-state.js';
 import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
@@ -21,7 +21,7 @@ export interface ServiceOptions {
 export class RelayServices {
   private current: RelayState;
   readonly metrics: RelayMetrics;
-  readonly cooldowns: Cooldowns;
+  readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
   readonly readiness: Readiness;
   /** Set when replicas share state through Redis. */
@@ -56,11 +56,11 @@ export class RelayServices {
     return this.current;
   }
 
-  /** Swaps in a new config; the old pools close once their in-flight requests are done. */
+  /** Swaps in a new config; the old pools close once the requests holding them are done. */
   replace(loaded: LoadedConfig): void {
     const old = this.current;
     this.current = new RelayState(loaded, this.lookup);
-    void old.close();
+    old.retire();
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,7 @@
 /** A Chat Completions request -> an Anthropic Messages request. */
 import { RelayError } from '../../src/errors.js';
 import type { ChatRequest, Json } from '../types.js';
+import { addAnswerTool, type AnswerTool } from './response-format.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -12,6 +13,8 @@ export interface AnthropicTarget {
   upstreamModel: string;
   maxTokens?: number;
   reasoning: boolean;
+  /** The client's response_format, as a tool (./response-format.ts). */
+  answerTool?: AnswerTool;
 }
 
 export function chatToAnthropic(body: ChatRequest, target: AnthropicTarget): Json {
@@ -63,11 +66,13 @@ export function chatToAnthropic(body: ChatRequest, target: AnthropicTarget): Jso
     const choice = toolChoice(body.tool_choice);
     if (choice) out.tool_choice = body.parallel_tool_calls === false ? { ...choice, disable_parallel_tool_use: true } : choice;
   }
-  const budget = target.reasoning && typeof body.reasoning_effort === 'string' ? THINKING_BUDGET[body.reasoning_effort] : undefined;
+  // Anthropic refuses forced tool use with thinking: an asked-for answer format wins over the budget.
+  const budget = target.reasoning && !target.answerTool && typeof body.reasoning_effort === 'string' ? THINKING_BUDGET[body.reasoning_effort] : undefined;
   if (budget && budget < out.max_tokens) {
     out.thinking = { type: 'enabled', budget_tokens: budget };
     delete out.temperature; // Anthropic refuses temperature with thinking
   }
+  if (target.answerTool) addAnswerTool(out, target.answerTool);
   return out;
 }
 

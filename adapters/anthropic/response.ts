@@ -1,6 +1,7 @@
 /** Anthropic Messages answers -> Chat Completions: whole messages and stream events. */
 import { Frame, type FrameTransform } from '../../src/stream/frame.js';
 import type { Json } from '../types.js';
+import { newChatCompletionId } from '../responses/ids.js';
 
 export function mapStopReason(reason: string | null | undefined): string | null {
   switch (reason) {
@@ -34,31 +35,41 @@ export function usageToChat(usage: Json | undefined): Json | undefined {
   };
 }
 
-export function anthropicToChatCompletion(message: Json): Json {
+/** @param answerTool the tool that carries a response_format answer: its input is the text. */
+export function anthropicToChatCompletion(message: Json, answerTool?: string): Json {
   let text = '';
   let reasoning = '';
+  let answer: string | undefined;
   const toolCalls: Json[] = [];
   for (const block of message.content ?? []) {
     if (block?.type === 'text') text += block.text ?? '';
     else if (block?.type === 'thinking') reasoning += block.thinking ?? '';
+    else if (block?.type === 'tool_use' && answerTool !== undefined && block.name === answerTool) answer = JSON.stringify(block.input ?? {});
     else if (block?.type === 'tool_use') toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
   }
-  const msg: Json = { role: 'assistant', content: text || (toolCalls.length ? null : '') };
+  // With an answer tool, the content is its JSON alone (no stray text around it).
+  const content = answerTool !== undefined ? answer : text;
+  const msg: Json = { role: 'assistant', content: content || (toolCalls.length ? null : '') };
   if (reasoning) msg.reasoning_content = reasoning;
   if (toolCalls.length) msg.tool_calls = toolCalls;
+  const finish = answer !== undefined && !toolCalls.length ? 'stop' : (mapStopReason(message.stop_reason) ?? 'stop');
   return {
-    id: `chatcmpl-${String(message.id ?? Date.now()).replace(/^msg_/, '')}`,
+    id: message.id ? `chatcmpl-${String(message.id).replace(/^msg_/, '')}` : newChatCompletionId(),
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: message.model,
-    choices: [{ index: 0, message: msg, finish_reason: mapStopReason(message.stop_reason) ?? 'stop' }],
+    choices: [{ index: 0, message: msg, finish_reason: finish }],
     usage: usageToChat(message.usage),
   };
 }
 
-/** message_start / content_block_* / message_delta / message_stop -> chat.completion.chunk frames. */
-export function anthropicEventsToChatChunks(fallbackModel: string): FrameTransform {
-  let id = `chatcmpl-${Date.now().toString(36)}`;
+/**
+ * message_start / content_block_* / message_delta / message_stop -> chat.completion.chunk frames.
+ * @param answerTool the tool that carries a response_format answer: its input streams as content.
+ */
+export function anthropicEventsToChatChunks(fallbackModel: string, answerTool?: string): FrameTransform {
+  let id = newChatCompletionId();
+  let answerBlock: number | undefined;
   let model = fallbackModel;
   const created = Math.floor(Date.now() / 1000);
   let usage: Json = {};
@@ -77,20 +88,26 @@ export function anthropicEventsToChatChunks(fallbackModel: string): FrameTransfo
         case 'content_block_start': {
           const block = e.content_block ?? {};
           if (block.type !== 'tool_use') return null;
+          if (answerTool !== undefined && block.name === answerTool) {
+            answerBlock = e.index;
+            return null;
+          }
           const index = toolIndexOf.size;
           toolIndexOf.set(e.index, index);
           return chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
         }
         case 'content_block_delta': {
           const d = e.delta ?? {};
-          if (d.type === 'text_delta') return d.text ? chunk({ content: d.text }) : null;
+          if (d.type === 'input_json_delta' && e.index === answerBlock) return d.partial_json ? chunk({ content: d.partial_json }) : null;
+          // With an answer tool, the content is its JSON alone.
+          if (d.type === 'text_delta') return d.text && answerTool === undefined ? chunk({ content: d.text }) : null;
           if (d.type === 'thinking_delta') return d.thinking ? chunk({ reasoning_content: d.thinking }) : null;
           if (d.type === 'input_json_delta') return chunk({ tool_calls: [{ index: toolIndexOf.get(e.index) ?? 0, function: { arguments: d.partial_json ?? '' } }] });
           return null;
         }
         case 'message_delta':
           usage = { ...usage, ...e.usage };
-          return [chunk({}, mapStopReason(e.delta?.stop_reason) ?? 'stop'), Frame.of({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToChat(usage) })];
+          return [chunk({}, answerBlock !== undefined && !toolIndexOf.size ? 'stop' : (mapStopReason(e.delta?.stop_reason) ?? 'stop')), Frame.of({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToChat(usage) })];
         case 'error':
           throw Object.assign(new Error(e.error?.message ?? 'upstream stream error'), { code: 'UPSTREAM_STREAM_ERROR' });
         default:

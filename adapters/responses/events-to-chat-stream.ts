@@ -2,9 +2,10 @@
 import { Frame, type FrameTransform } from '../../src/stream/frame.js';
 import type { Json } from '../types.js';
 import { finishReasonOf, usageToChat } from './response-to-chat.js';
+import { newChatCompletionId } from './ids.js';
 
 export function responsesEventsToChatChunks(model: string): FrameTransform {
-  const id = `chatcmpl-${Date.now().toString(36)}`;
+  const id = newChatCompletionId();
   const created = Math.floor(Date.now() / 1000);
   const toolIndex = new Map<string, number>();
   let roleSent = false;

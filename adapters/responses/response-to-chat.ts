@@ -1,5 +1,6 @@
 /** A Response object -> a chat.completion (Chat route on a Responses upstream). */
 import type { Json } from '../types.js';
+import { newChatCompletionId } from './ids.js';
 
 export function responseToChatCompletion(response: Json, model: string): Json {
   let content = '';
@@ -18,7 +19,7 @@ export function responseToChatCompletion(response: Json, model: string): Json {
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length) message.tool_calls = toolCalls;
   return {
-    id: `chatcmpl-${String(response.id ?? '').replace(/^resp_/, '') || Date.now()}`,
+    id: response.id ? `chatcmpl-${String(response.id).replace(/^resp_/, '')}` : newChatCompletionId(),
     object: 'chat.completion',
     created: response.created_at ?? Math.floor(Date.now() / 1000),
     model: response.model ?? model,

@@ -23,6 +23,8 @@ export const compatSchema = z.strictObject({
   bracketToolCalls: z.boolean().optional(),
   /** The upstream can continue from `previous_response_id` (openai-responses only). */
   supportsPreviousResponseId: z.boolean().optional(),
+  /** The chat template writes `<think>`: answers start inside the reasoning, which `</think>` ends. */
+  thinkOpenedByTemplate: z.boolean().optional(),
 });
 
 export const modelSchema = z.strictObject({

@@ -4,8 +4,11 @@
  *   loopback                      always allowed (the model server on this machine)
  *   private, CGNAT/tailnet, ULA   only with `request.allowPrivateNetwork: true`
  *   link-local, metadata, other   never (169.254.0.0/16, fe80::/10: cloud metadata lives there)
+ * An IPv6 spelling of an IPv4 address (`::ffff:a9fe:a9fe`, `::a9fe:a9fe`, `64:ff9b::a9fe:a9fe`)
+ * gets the verdict of that IPv4 address.
  */
 import ipaddr from 'ipaddr.js';
+import { effectiveAddress } from './hosts.js';
 
 export type AddressClass = 'loopback' | 'private' | 'public' | 'forbidden';
 
@@ -22,13 +25,19 @@ const RANGE_CLASS: Record<string, AddressClass> = {
   reserved: 'forbidden',
 };
 
-/** Metadata endpoints outside link-local (AWS's IPv6 one is in fd00::/8). */
-const METADATA = new Set(['fd00:ec2::254']);
+/** Cloud metadata and platform endpoints outside link-local, always refused. */
+const METADATA: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [
+  '100.100.100.200/32', // Alibaba Cloud metadata (inside CGNAT space)
+  '168.63.129.16/32', // Azure WireServer (platform agent endpoint, a public-looking address)
+  'fd00:ec2::/32', // AWS Nitro services over IPv6: metadata fd00:ec2::254, pod identity ::23
+  'fd20:ce::254/128', // Google Cloud metadata over IPv6
+  'fd00:c1::a9fe:a9fe/128', // Oracle Cloud metadata over IPv6
+].map((cidr) => ipaddr.parseCIDR(cidr));
 
 export function classifyAddress(address: string): AddressClass {
-  if (!ipaddr.isValid(address)) return 'forbidden';
-  const parsed = ipaddr.process(address);
-  if (METADATA.has(parsed.toNormalizedString()) || METADATA.has(parsed.toString())) return 'forbidden';
+  const parsed = effectiveAddress(address);
+  if (!parsed) return 'forbidden';
+  for (const [range, bits] of METADATA) if (parsed.kind() === range.kind() && parsed.match(range, bits)) return 'forbidden';
   return RANGE_CLASS[parsed.range()] ?? 'forbidden';
 }
 
@@ -39,7 +48,7 @@ export function isAllowed(cls: AddressClass, allowPrivateNetwork: boolean): bool
 /** Host names that only mean something on a local network. */
 export function isPrivateHostname(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  if (ipaddr.isValid(h)) return classifyAddress(h) !== 'public';
+  if (effectiveAddress(h)) return classifyAddress(h) !== 'public';
   return !h.includes('.') || /\.(local|lan|home|internal|intranet|localdomain|home\.arpa|ts\.net)$/.test(h) || h === 'localhost' || h.endsWith('.localhost');
 }
 

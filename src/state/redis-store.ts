@@ -9,7 +9,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FailureKind } from '../errors.js';
-import { Cooldowns, COOLDOWN_MAX_MS } from '../upstream/cooldown.js';
+import { COOLDOWN_MAX_MS, type CooldownState, type CooldownStore, type Cooldowns } from '../upstream/cooldown.js';
 import { LocalRateLimiter, decide, windowOf, WINDOW_MS, type RateDecision, type RateLimiter, type RateLimits } from './rate-limit.js';
 
 export interface RedisStateOptions {
@@ -166,16 +166,14 @@ export class RedisState {
 }
 
 /** Cooldowns read from the local cache, written through to Redis. */
-export class SharedCooldowns extends Cooldowns {
-  constructor(readonly local: Cooldowns, private readonly state: RedisState) {
-    super();
-  }
+export class SharedCooldowns implements CooldownStore {
+  constructor(readonly local: Cooldowns, private readonly state: RedisState) {}
 
-  override remainingMs(provider: string): number {
+  remainingMs(provider: string): number {
     return this.local.remainingMs(provider);
   }
 
-  override recordFailure(provider: string, kind: FailureKind, retryAfterSeconds?: number): void {
+  recordFailure(provider: string, kind: FailureKind, retryAfterSeconds?: number): void {
     const before = this.local.entry(provider);
     this.local.recordFailure(provider, kind, retryAfterSeconds);
     const after = this.local.entry(provider);
@@ -186,17 +184,13 @@ export class SharedCooldowns extends Cooldowns {
     });
   }
 
-  override recordSuccess(provider: string): void {
+  recordSuccess(provider: string): void {
     if (!this.local.has(provider)) return;
     this.local.recordSuccess(provider);
     this.state.publishClear(provider);
   }
 
-  override has(provider: string): boolean {
-    return this.local.has(provider);
-  }
-
-  override snapshot() {
+  snapshot(): CooldownState[] {
     return this.local.snapshot();
   }
 }

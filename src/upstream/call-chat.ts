@@ -8,6 +8,7 @@ import type { CallContext } from '../context.js';
 import type { ChatRequest } from '../../adapters/types.js';
 import { shapeChatRequest } from '../../adapters/chat-request.js';
 import { separateReasoning, reasoningStream, reasoningMayApply } from '../../adapters/reasoning.js';
+import type { UntaggedText } from '../../adapters/think-tags.js';
 import { chatRequestToResponses } from '../../adapters/responses/chat-request-to-responses.js';
 import { responseToChatCompletion } from '../../adapters/responses/response-to-chat.js';
 import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-chat-stream.js';
@@ -21,6 +22,7 @@ import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';
 import { callAnthropicMessages } from './anthropic-messages.js';
 import { chatToAnthropic } from '../../adapters/anthropic/request.js';
+import { answerToolFor } from '../../adapters/anthropic/response-format.js';
 import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../adapters/anthropic/response.js';
 
 export type ChatAnswer =
@@ -42,11 +44,16 @@ export async function callChat(ctx: CallContext, target: ModelTarget, client: Ch
   if (result.kind === 'json') {
     // Most answers need no repair: they go out as the upstream wrote them, never parsed.
     if (!reasoningMayApply(result, target.reasoning) && !repairMayApply(result, (payload.tools?.length ?? 0) > 0)) return result;
-    const separated = separateReasoning(result.body, target.reasoning);
+    const separated = separateReasoning(result.body, target.reasoning, target.compat.thinkOpenedByTemplate ? 'reasoning' : 'decide');
     const repaired = repairChatCompletion(result.body, payload, answerOptions(ctx, target));
     return separated || repaired ? { kind: 'json', body: result.body } : result;
   }
-  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning), repairChatStream(payload, answerOptions(ctx, target))] };
+  return { kind: 'stream', frames: result.frames, transforms: [reasoningStream(target.reasoning, untaggedText(target)), repairChatStream(payload, answerOptions(ctx, target))] };
+}
+
+/** In a stream, text that does not open with `<think>` is the answer unless the template opened the tag. */
+function untaggedText(target: ModelTarget): UntaggedText {
+  return target.compat.thinkOpenedByTemplate ? 'reasoning' : 'answer';
 }
 
 function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
@@ -60,10 +67,11 @@ function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
 }
 
 async function viaAnthropic(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
-  const request = chatToAnthropic(payload, { upstreamModel: target.upstreamModel, maxTokens: target.model?.maxTokens, reasoning: target.reasoning });
+  const answerTool = answerToolFor(payload);
+  const request = chatToAnthropic(payload, { upstreamModel: target.upstreamModel, maxTokens: target.model?.maxTokens, reasoning: target.reasoning, answerTool });
   const result = await callAnthropicMessages(ctx, target, request, deadline);
-  if (result.kind === 'json') return { kind: 'json', body: anthropicToChatCompletion(result.body) };
-  return { kind: 'stream', frames: result.frames, transforms: [anthropicEventsToChatChunks(target.upstreamModel)] };
+  if (result.kind === 'json') return { kind: 'json', body: anthropicToChatCompletion(result.body, answerTool?.name) };
+  return { kind: 'stream', frames: result.frames, transforms: [anthropicEventsToChatChunks(target.upstreamModel, answerTool?.name)] };
 }
 
 async function viaResponses(ctx: CallContext, target: ModelTarget, payload: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
@@ -72,8 +80,8 @@ async function viaResponses(ctx: CallContext, target: ModelTarget, payload: Chat
   const result = await callResponsesApi(ctx, target, request, deadline);
   if (result.kind === 'json') {
     const body = responseToChatCompletion(result.body, target.upstreamModel);
-    separateReasoning(body, target.reasoning);
+    separateReasoning(body, target.reasoning, target.compat.thinkOpenedByTemplate ? 'reasoning' : 'decide');
     return { kind: 'json', body };
   }
-  return { kind: 'stream', frames: result.frames, transforms: [responsesEventsToChatChunks(target.upstreamModel), reasoningStream(target.reasoning)] };
+  return { kind: 'stream', frames: result.frames, transforms: [responsesEventsToChatChunks(target.upstreamModel), reasoningStream(target.reasoning, untaggedText(target))] };
 }

@@ -29,7 +29,17 @@ export interface CooldownState {
   remainingMs: number;
 }
 
-export class Cooldowns {
+/** What the app asks of cooldowns; the local store and the Redis-backed one implement it. */
+export interface CooldownStore {
+  /** Milliseconds until the provider may be tried again; 0 when it is not cooling down. */
+  remainingMs(provider: string): number;
+  recordFailure(provider: string, kind: FailureKind, retryAfterSeconds?: number): void;
+  recordSuccess(provider: string): void;
+  snapshot(): CooldownState[];
+}
+
+/** The in-process store: the single-box one, and the cache under the Redis-backed one. */
+export class Cooldowns implements CooldownStore {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly now: () => number = Date.now, readonly baseMs = COOLDOWN_BASE_MS) {}

@@ -83,6 +83,30 @@ t.test('reload and SIGTERM during a stream: the stream completes', async (t) => 
   t.equal(code, 0, 'then the process exited 0');
 });
 
+t.test('SIGHUP while a request waits on a hanging model: its fallback still answers', async (t) => {
+  const chainFile = join(dir, 'chain.json5');
+  writeFileSync(chainFile, `{ models: { providers: {
+      stuck: { baseUrl: "${'${SLOW}'}", timeoutSeconds: 1.5, models: [{ id: "hang" }] },
+      fast: { baseUrl: "${'${FAST}'}", models: [{ id: "rescue" }] } } },
+    agents: { defaults: { model: { primary: "stuck/hang", fallbacks: ["fast/rescue"] } } } }`);
+  const relay = await serve(['--config', chainFile], { env: { ...process.env, FAST: fast.baseUrl, SLOW: slow.baseUrl } });
+  t.teardown(() => relay.stop());
+  const answer = fetch(`${relay.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  relay.child.kill('SIGHUP');
+  await relay.waitForLog(/config reloaded/);
+  const res = await answer;
+  const body = await res.json();
+  t.equal(res.status, 200, `answered by the fallback: ${JSON.stringify(body)}`);
+  t.equal(body.choices?.[0]?.message?.content, 'Hello from vllm rescue');
+  t.equal(res.headers.get('x-lmrelay-attempts'), '2', 'after the hanging model timed out');
+  t.equal(await ask(relay.url), 'Hello from vllm rescue', 'a request after the reload walks the same chain on the new state');
+});
+
 t.test('the last log lines reach a pipe and a file when the process exits right after them', async (t) => {
   writeFileSync(file, configFor('fast/m'));
   const env = { ...process.env, FAST: fast.baseUrl, SLOW: slow.baseUrl, LOG_FORMAT: 'json' };

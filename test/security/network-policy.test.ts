@@ -9,6 +9,7 @@ import { classifyAddress, isAllowed, isPrivateHostname } from '../../src/net/pol
 import { auditConfig } from '../../src/security/audit.js';
 import { validateConfig } from '../../src/config/load.js';
 import { isPlaceholderKey } from '../../src/security/keys.js';
+import { isLoopbackHost } from '../../src/net/hosts.js';
 
 let mock: MockUpstream;
 t.before(async () => {
@@ -32,6 +33,66 @@ t.test('address classes', async (t) => {
   t.ok(isPlaceholderKey('ollama-local'));
   t.ok(isPlaceholderKey(undefined));
   t.notOk(isPlaceholderKey('sk-proj-abcdefghijklmnopqrstuvwxyz'));
+});
+
+t.test('every spelling of a metadata, private or loopback address gets the verdict of the IPv4 address', async (t) => {
+  const metadata = [
+    '100.100.100.200', '::ffff:100.100.100.200', '::6464:64c8', '64:ff9b::6464:64c8', '168.63.129.16',
+    '169.254.169.254', '::a9fe:a9fe', '::169.254.169.254', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::FFFF:A9FE:A9FE',
+    '0:0:0:0:0:ffff:a9fe:a9fe', '0000:0000:0000:0000:0000:ffff:a9fe:a9fe', '::ffff:0:a9fe:a9fe', '::ffff:0:169.254.169.254',
+    '64:ff9b::a9fe:a9fe', '64:ff9b::169.254.169.254', '64:FF9B:0:0:0:0:A9FE:A9FE', '64:ff9b:1::a9fe:a9fe', '2002:a9fe:a9fe::1',
+    '::ffff:a9fe:a9fe%eth0', 'fd00:ec2::254', 'FD00:0EC2:0:0:0:0:0:254', 'fd00:ec2::23', 'fd20:ce::254', 'fd00:c1::a9fe:a9fe',
+  ];
+  for (const address of metadata) t.equal(classifyAddress(address), 'forbidden', address);
+  const same: Array<[string, string]> = [
+    ['::ffff:10.0.0.1', 'private'], ['::a00:1', 'private'], ['::10.0.0.1', 'private'], ['::ffff:0:a00:1', 'private'], ['64:ff9b::10.0.0.1', 'private'],
+    ['64:ff9b::c0a8:101', 'private'], ['::ffff:100.64.0.1', 'private'], ['::ffff:172.16.0.1', 'private'],
+    ['::ffff:127.0.0.1', 'loopback'], ['::7f00:1', 'loopback'], ['::127.0.0.1', 'loopback'], ['64:ff9b::7f00:1', 'loopback'], ['::0.0.0.1', 'loopback'],
+    ['::ffff:8.8.8.8', 'public'], ['64:ff9b::8.8.8.8', 'public'], ['2606:4700::1111', 'public'],
+    ['::ffff:0.0.0.0', 'forbidden'], ['::', 'forbidden'], ['::2', 'forbidden'],
+  ];
+  for (const [address, cls] of same) t.equal(classifyAddress(address), cls, address);
+  for (const junk of ['127.1', '0x7f.0.0.1', '0177.0.0.1', '[::1]', '', 'x', '１２７.0.0.1', `${'1:'.repeat(5000)}1`]) t.equal(classifyAddress(junk), 'forbidden', `not an address: ${junk.slice(0, 20)}`);
+  t.ok(isPrivateHostname('::a9fe:a9fe'), 'an IPv6 spelling of metadata is not a public host');
+  t.ok(isLoopbackHost('::ffff:127.0.0.1'));
+  t.ok(isLoopbackHost('[::7f00:1]'));
+  t.notOk(isLoopbackHost('::ffff:a9fe:a9fe'));
+});
+
+t.test('IPv6 spellings of metadata are refused before connecting, also with allowPrivateNetwork', async (t) => {
+  const lookup = staticLookup({ 'mapped.example': '::ffff:a9fe:a9fe', 'compat.example': '::a9fe:a9fe', 'nat64.example': '64:ff9b::a9fe:a9fe', 'ali.example': '100.100.100.200' });
+  const provider = (baseUrl: string) => ({ baseUrl, apiKey: 'sk-real-looking-key-123456', connectTimeoutSeconds: 1, request: { allowPrivateNetwork: true }, models: [] });
+  const relay = await startRelay(
+    {
+      models: {
+        providers: {
+          compat: provider('http://[::a9fe:a9fe]/v1'),
+          mapped: provider('http://[::ffff:169.254.169.254]/v1'),
+          mappedhex: provider('http://[::ffff:a9fe:a9fe]/v1'),
+          nat64: provider('http://[64:ff9b::a9fe:a9fe]/v1'),
+          alibaba: provider('http://100.100.100.200/v1'),
+          dnsmapped: provider('http://mapped.example/v1'),
+          dnscompat: provider('http://compat.example/v1'),
+          dnsnat64: provider('http://nat64.example/v1'),
+          dnsali: provider('http://ali.example/v1'),
+          lan: { baseUrl: 'http://[::ffff:10.0.0.5]/v1', apiKey: 'sk-real-looking-key-123456', models: [] },
+          home: { baseUrl: `http://[::ffff:127.0.0.1]:${mock.port}/v1`, models: [] },
+        },
+      },
+    },
+    { lookup },
+  );
+  t.teardown(() => relay.close());
+  for (const id of ['compat', 'mapped', 'mappedhex', 'nat64', 'alibaba', 'dnsmapped', 'dnscompat', 'dnsnat64', 'dnsali']) {
+    const res = await postJson(`${relay.url}/v1/chat/completions`, { model: `${id}/m`, messages: [{ role: 'user', content: 'hi' }] });
+    t.equal(res.status, 502, id);
+    t.equal(res.json?.error?.code, 'upstream_blocked', id);
+    t.match(res.json?.error?.message, /a link-local\/metadata or reserved address lmrelay never connects to/, id);
+  }
+  const lan = await postJson(`${relay.url}/v1/chat/completions`, { model: 'lan/m', messages: [{ role: 'user', content: 'hi' }] });
+  t.match(lan.json?.error?.message, /private address .*allowPrivateNetwork/, 'a mapped private address is private');
+  const home = await postJson(`${relay.url}/v1/chat/completions`, { model: 'home/m', messages: [{ role: 'user', content: 'hi' }] });
+  t.equal(home.status, 200, 'a mapped loopback address is loopback');
 });
 
 t.test('private and metadata upstreams are refused at once; the server still starts', async (t) => {

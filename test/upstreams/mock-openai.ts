@@ -6,6 +6,7 @@
  *   anything          answers "Hello from <dialect>" (streamed as one word per chunk)
  *   reasoning         vLLM-style reasoning_content deltas before the answer
  *   think             inline <think>...</think> before the answer (split across chunks)
+ *   think-untagged    the same without the opening tag (the chat template wrote it)
  *   status-<code>     answers that HTTP status with an error body in the dialect's shape
  *   retry-after-<s>   429 with Retry-After: s
  *   hang              never answers (headers never come)
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     'chunk-delay': { type: 'string', default: '0' },
     /** Serve only this API: chat | responses (both when unset). */
     only: { type: 'string', default: '' },
+    /** GET /models answers a valid list of about this many MiB (a hostile or broken server). */
+    'models-mb': { type: 'string', default: '0' },
   },
 });
 const dialect = values.dialect as Dialect;
@@ -89,7 +92,8 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const pieces: Array<Record<string, unknown>> = [{ role: 'assistant', content: '' }];
   if (model === 'reasoning') pieces.push({ reasoning_content: 'Let me ' }, { reasoning_content: 'think.' });
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
-  if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
+  if (model === 'think-untagged') pieces.push({ content: 'secret ' }, { content: 'plan</th' }, { content: 'ink>' });
+  else if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
   const toolName = body.tools?.[0]?.function?.name;
   if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
     write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
@@ -239,7 +243,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   };
   if (model === 'empty-tools') message.tool_calls = [];
   if (model === 'reasoning') message.reasoning_content = 'Let me think.';
-  if (model.startsWith('think')) message.content = `<think>secret plan</think>${replyText(model)}`;
+  if (model.startsWith('think')) message.content = `${model === 'think-untagged' ? '' : '<think>'}secret plan</think>${replyText(model)}`;
   sendJson(res, 200, {
     id: 'chatcmpl-mock',
     object: 'chat.completion',
@@ -307,7 +311,10 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
   const lastBlock = Array.isArray(last?.content) ? last.content.at(-1) : undefined;
   const blocks: any[] = [];
   if (model === 'thinking') blocks.push({ type: 'thinking', thinking: 'Weighing it up.', signature: 'sig' });
-  if (model === 'tool' && body.tools?.length && lastBlock?.type !== 'tool_result') {
+  if (body.tool_choice?.type === 'tool') {
+    // A forced tool is used at once, with no text before it (as Anthropic does).
+    blocks.push({ type: 'tool_use', id: 'toolu_02', name: body.tool_choice.name, input: { city: 'Paris' } });
+  } else if (model === 'tool' && body.tools?.length && lastBlock?.type !== 'tool_result') {
     blocks.push({ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_01', name: body.tools[0].name, input: { city: 'Paris' } });
   } else {
     const text = model === 'echo' ? JSON.stringify(body) : lastBlock?.type === 'tool_result' ? `Tool said: ${lastBlock.content}` : `Hello from anthropic ${model}`;
@@ -341,8 +348,23 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
 }
 
 function models(res: ServerResponse) {
+  if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}) }));
   sendJson(res, 200, { object: 'list', data });
+}
+
+/** Writes `{"data":[{"id":"huge-0"},...]}` of about `bytes`, as fast as the reader takes it. */
+async function hugeModelList(res: ServerResponse, bytes: number) {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"object":"list","data":[{"id":"huge-0"}');
+  let i = 1;
+  for (let sent = 0; sent < bytes && !res.destroyed; ) {
+    let piece = '';
+    while (piece.length < 65536) piece += `,{"id":"huge-${i++}"}`;
+    sent += piece.length;
+    if (!res.write(piece)) await new Promise((r) => res.once('drain', r).once('close', r));
+  }
+  res.end(']}');
 }
 
 const server = createServer((req, res) => {

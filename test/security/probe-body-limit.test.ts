@@ -1,0 +1,37 @@
+/** Model discovery and `doctor` read at most 4 MiB of what a server answers to GET /models. */
+import t from 'tap';
+import { startMock, type MockUpstream } from '../helpers/mock.js';
+import { startRelay } from '../helpers/relay.js';
+import { validateConfig } from '../../src/config/load.js';
+import { runDoctor } from '../../src/doctor.js';
+
+let huge: MockUpstream;
+t.before(async () => {
+  // A valid model list of about 8 MiB: read whole, it would list some 450,000 models.
+  huge = await startMock('vllm', ['--models-mb', '8']);
+});
+t.teardown(() => huge.close());
+
+t.test('discovery drops a model list past the limit, and stops reading it', async (t) => {
+  const relay = await startRelay({ models: { providers: { big: { baseUrl: huge.baseUrl, models: [] } } } });
+  t.teardown(() => relay.close());
+  await huge.reset();
+  const res = await fetch(`${relay.url}/v1/models`);
+  t.equal(res.status, 200);
+  const body = await res.json();
+  t.notOk(body.data.some((m: { id: string }) => m.id.startsWith('big/huge-')), `no model of the oversized list (got ${body.data.length})`);
+  let aborted = 0;
+  for (let i = 0; i < 50 && aborted === 0; i++) {
+    aborted = await huge.aborted();
+    if (!aborted) await new Promise((r) => setTimeout(r, 20));
+  }
+  t.ok(aborted >= 1, 'the connection was dropped before the body ended');
+});
+
+t.test('doctor says the list was too large', async (t) => {
+  const loaded = validateConfig({ models: { providers: { big: { baseUrl: huge.baseUrl, models: [{ id: 'm' }] } } } }, 'test', {});
+  const report = await runDoctor(loaded);
+  const big = report.providers[0];
+  t.same(big.reported, [], 'nothing read from it');
+  t.match(big.problems.join('\n'), /GET \/models answered more than 4 MiB/);
+});
