@@ -15,6 +15,9 @@ import { runChain } from './upstream/chain.js';
 import type { CallDeadline } from './upstream/deadline.js';
 import { applyTransforms, type Frame, type FrameTransform } from './stream/frame.js';
 import { sendStream } from './stream/send-stream.js';
+import { headerValue } from './header-value.js';
+import type { RelayState } from './relay-state.js';
+import type { RelayInfo } from './services.js';
 
 export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
@@ -34,18 +37,34 @@ export interface RelayRouteSpec {
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
+    // Filled as the request goes: a request that fails is still logged and counted with what it asked for.
+    const info: RelayInfo = (request.relayInfo = { model: body.model, provider: undefined, attempts: undefined, stream: undefined });
     const state = app.relay.state;
     const resolved = resolveModel(state, body.model);
     const requested = resolved instanceof Promise ? await resolved : resolved;
+    info.model = requested.ref;
+    info.provider = requested.provider.id;
+    learnModelLabel(app, state, requested);
     const ctx = createCallContext(app, request, reply, state);
     const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
-    request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
+    info.model = target.ref;
+    info.provider = target.provider.id;
+    info.attempts = attempts;
+    info.stream = value.kind === 'stream';
     if (value.kind === 'json') {
       spec.onJson?.(ctx, target, body, value);
-      reply.header('x-lmrelay-model', target.ref).header('x-lmrelay-attempts', String(attempts));
+      reply.header('x-lmrelay-model', headerValue(target.ref)).header('x-lmrelay-attempts', String(attempts));
       return reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
     }
     const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
     await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });
   };
+}
+
+/**
+ * A name no config lists, under a provider whose server is asked what it has: ask it now (at
+ * most once per discovery TTL), so a name it reports is counted under its own metric label.
+ */
+function learnModelLabel(app: FastifyInstance, state: RelayState, target: ModelTarget): void {
+  if (target.provider.discover && !app.relay.metrics.modelLabels.has(target.ref)) void state.discovery.models(target.provider);
 }
