@@ -38,7 +38,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
     // Filled as the request goes: a request that fails is still logged and counted with what it asked for.
-    const info: RelayInfo = (request.relayInfo = { model: body.model, provider: undefined, attempts: undefined, stream: undefined });
+    const info: RelayInfo = (request.relayInfo = { model: body.model, provider: undefined, attempts: undefined, stream: undefined, failureKind: undefined });
     const state = app.relay.state;
     const resolved = resolveModel(state, body.model);
     const requested = resolved instanceof Promise ? await resolved : resolved;

@@ -83,7 +83,7 @@ export interface RelayInfo {
   provider?: string;
   attempts?: number;
   stream?: boolean;
-  /** Why a stream that had started ended early. */
+  /** Why an answer already under way ended early (a stream cut mid-way). */
   failureKind?: FailureKind;
 }
 
