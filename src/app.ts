@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
-import { RelayServices } from './services.js';
+import { RelayServices, type RelayInfo } from './services.js';
 import { RelayError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
@@ -19,6 +19,8 @@ import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
 import responsesRoute from '../routes/responses.js';
+
+const NO_INFO: RelayInfo = {};
 
 export interface AppDeps {
   logger?: Logger;
@@ -64,6 +66,13 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   app.addHook('onClose', async () => app.relay.close());
   app.addHook('onReady', async () => app.relay.start());
 
+  // Before the guarded scopes' hooks, so that requests they answer themselves (401, 429) are counted too.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    reply.raw.on('close', () => logAndCount(request, reply));
+    done();
+  });
+
   // curl -d sends form-encoded by default: read any body as JSON rather than answer 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
@@ -74,23 +83,23 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     }
   });
 
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    logAndCount(request, reply);
-    done();
-  });
-
+  /**
+   * The one owner of the access line and the request count: the response's 'close', which comes
+   * once for every request, answered (after 'finish', hijacked streams too) or cut by the client
+   * at any point (reading the body, waiting on the upstream, mid-stream), where fastify's
+   * onResponse never fires. A response that never finished was cut by the client: status 499.
+   */
   function logAndCount(request: FastifyRequest, reply: FastifyReply): void {
-    const info = request.relayInfo;
-    if (!info || !request.routeOptions.url?.startsWith('/v1/')) return;
-    const status = reply.statusCode;
     const route = request.routeOptions.url;
-    app.relay.metrics.countRequest(route, info.model ?? '', info.provider ?? '', status, reply.elapsedTime / 1000);
+    if (!route?.startsWith('/v1/')) return;
+    const info = request.relayInfo ?? NO_INFO;
+    const finished = reply.raw.writableFinished;
+    const status = finished ? reply.statusCode : 499;
+    const failureKind = finished ? info.failureKind : 'client_abort';
+    const ms = reply.elapsedTime;
+    app.relay.metrics.countRequest(route, info.model, info.provider ?? '', status, ms / 1000);
     // Through the app logger: the request's own child logger is then never made for most requests.
-    app.log.info({ reqId: request.id, route, ...info, status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
+    app.log.info({ reqId: request.id, route, ...info, status, failureKind, durationMs: Math.round(ms) }, 'request completed');
   }
 
   app.setErrorHandler(async (error: FastifyError | RelayError, request, reply) => {

@@ -14,10 +14,17 @@ export interface DiscoveredModel {
   contextWindow?: number;
 }
 
+/** Told of each list a server reported (metrics give those models labels of their own). */
+export type OnReported = (provider: ResolvedProvider, models: DiscoveredModel[]) => void;
+
 export class ModelDiscovery {
   private readonly cache = new Map<string, { at: number; models: Promise<DiscoveredModel[]> }>();
 
-  constructor(private readonly pools: UpstreamPools, private readonly ttlMs = DISCOVERY_TTL_MS) {}
+  constructor(
+    private readonly pools: UpstreamPools,
+    private readonly ttlMs = DISCOVERY_TTL_MS,
+    private readonly onReported?: OnReported,
+  ) {}
 
   /** Models a provider reports; [] when it is down or answers nonsense (or more than 4 MiB). */
   models(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
@@ -35,7 +42,9 @@ export class ModelDiscovery {
 
   private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
     const json = await this.get(provider);
-    return json === undefined ? [] : parseModelList(json);
+    const models = json === undefined ? [] : parseModelList(json);
+    this.onReported?.(provider, models);
+    return models;
   }
 
   private async get(provider: ResolvedProvider): Promise<unknown> {

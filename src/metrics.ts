@@ -1,11 +1,14 @@
 /** The app's own prom-client registry (never the global one, so tests can build many apps). */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { ModelLabels } from './model-labels.js';
 
 const REQUEST_LABELS = ['route', 'model', 'provider', 'status'] as const;
 const TOKEN_LABELS = ['provider', 'model', 'direction'] as const;
 
 export class RelayMetrics {
   readonly registry = new Registry();
+  /** Which model refs are labels of their own; every model label below goes through it. */
+  readonly modelLabels = new ModelLabels();
   readonly requests: Counter<string> = new Counter({
     name: 'lmrelay_requests_total',
     help: 'Client requests by route, model ref, provider that answered, and HTTP status',
@@ -61,13 +64,19 @@ export class RelayMetrics {
     const u = usage as Record<string, unknown>;
     const input = u.prompt_tokens ?? u.input_tokens;
     const output = u.completion_tokens ?? u.output_tokens;
-    if (typeof input === 'number' && input > 0) this.tokenTally.add(input, provider, model, 'input');
-    if (typeof output === 'number' && output > 0) this.tokenTally.add(output, provider, model, 'output');
+    const label = this.modelLabels.of(model);
+    if (typeof input === 'number' && input > 0) this.tokenTally.add(input, provider, label, 'input');
+    if (typeof output === 'number' && output > 0) this.tokenTally.add(output, provider, label, 'output');
   }
 
-  countRequest(route: string, model: string, provider: string, status: number, seconds: number): void {
-    this.requestTally.add(1, route, model, provider, status);
-    if (provider) this.duration.observe(seconds, route, provider);
+  /** Every request, failed ones included (their provider is empty when no model was resolved). */
+  countRequest(route: string, model: string | undefined, provider: string, status: number, seconds: number): void {
+    this.requestTally.add(1, route, this.modelLabels.of(model), provider, status);
+    this.duration.observe(seconds, route, provider);
+  }
+
+  countFallback(from: string, to: string): void {
+    this.fallbacks.inc({ from: this.modelLabels.of(from), to: this.modelLabels.of(to) });
   }
 
   // Requests and tokens are counted as plain numbers and handed to prom-client at scrape time:

@@ -16,6 +16,9 @@ import type { CallDeadline } from './upstream/deadline.js';
 import { applyTransforms, type Frame, type FrameTransform } from './stream/frame.js';
 import { sendStream } from './stream/send-stream.js';
 import { closeIfStalled } from './stream/write-stall.js';
+import { headerValue } from './header-value.js';
+import type { RelayState } from './relay-state.js';
+import type { RelayInfo } from './services.js';
 
 export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
 
@@ -35,16 +38,24 @@ export interface RelayRouteSpec {
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
-    // The context holds this state until the reply ends: a reload meanwhile leaves its pools open.
+    // Filled as the request goes: a request that fails is still logged and counted with what it asked for.
+    const info: RelayInfo = (request.relayInfo = { model: body.model, provider: undefined, attempts: undefined, stream: undefined, failureKind: undefined });
     const state = app.relay.state;
+    // The context holds this state until the reply ends: a reload meanwhile leaves its pools open.
     const ctx = createCallContext(app, request, reply, state);
     const resolved = resolveModel(state, body.model);
     const requested = resolved instanceof Promise ? await resolved : resolved;
+    info.model = requested.ref;
+    info.provider = requested.provider.id;
+    learnModelLabel(app, state, requested);
     const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
-    request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
+    info.model = target.ref;
+    info.provider = target.provider.id;
+    info.attempts = attempts;
+    info.stream = value.kind === 'stream';
     if (value.kind === 'json') {
       spec.onJson?.(ctx, target, body, value);
-      reply.header('x-lmrelay-model', target.ref).header('x-lmrelay-attempts', String(attempts));
+      reply.header('x-lmrelay-model', headerValue(target.ref)).header('x-lmrelay-attempts', String(attempts));
       reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
       closeIfStalled(reply.raw, ctx.writeStallMs);
       return reply;
@@ -52,4 +63,12 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
     await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });
   };
+}
+
+/**
+ * A name no config lists, under a provider whose server is asked what it has: ask it now (at
+ * most once per discovery TTL), so a name it reports is counted under its own metric label.
+ */
+function learnModelLabel(app: FastifyInstance, state: RelayState, target: ModelTarget): void {
+  if (target.provider.discover && !app.relay.metrics.modelLabels.has(target.ref)) void state.discovery.models(target.provider);
 }

@@ -9,6 +9,7 @@ import type { LoadedConfig } from './config/load.js';
 import type { Catalog } from './catalog.js';
 import { UpstreamPools } from './upstream/pools.js';
 import { ModelDiscovery } from './discovery.js';
+import type { ModelLabels } from './model-labels.js';
 
 /** A retired state is closed at the latest after this, even if something still holds it. */
 export const RETIRED_STATE_MAX_MS = 60 * 60_000;
@@ -21,9 +22,11 @@ export class RelayState {
   private closing?: Promise<void>;
   private retireTimer?: NodeJS.Timeout;
 
-  constructor(readonly loaded: LoadedConfig, lookup?: LookupFunction) {
+  /** `labels`: the metrics' model labels, which learn this config's refs and what servers report. */
+  constructor(readonly loaded: LoadedConfig, lookup?: LookupFunction, labels?: ModelLabels) {
     this.pools = new UpstreamPools(loaded.catalog.providers.values(), lookup);
-    this.discovery = new ModelDiscovery(this.pools);
+    labels?.addConfigured(loaded.catalog.list().map((target) => target.ref));
+    this.discovery = new ModelDiscovery(this.pools, undefined, labels && ((provider, models) => models.forEach((m) => labels.addReported(`${provider.id}/${m.id}`))));
   }
 
   get catalog(): Catalog {

@@ -8,6 +8,7 @@ import { RelayState } from './relay-state.js';
 import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
+import type { FailureKind } from './errors.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -30,8 +31,8 @@ export class RelayServices {
 
   constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
     this.lookup = options.lookup;
-    this.current = new RelayState(loaded, this.lookup);
     this.metrics = options.metrics ?? new RelayMetrics();
+    this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     const localCooldowns = options.cooldowns ?? new Cooldowns();
     const localLimiter = new LocalRateLimiter();
     const redis = loaded.config.state.redis;
@@ -59,7 +60,7 @@ export class RelayServices {
   /** Swaps in a new config; the old pools close once the requests holding them are done. */
   replace(loaded: LoadedConfig): void {
     const old = this.current;
-    this.current = new RelayState(loaded, this.lookup);
+    this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     old.retire();
   }
 
@@ -75,6 +76,17 @@ export class RelayServices {
   }
 }
 
+/** What the access line and the request counter say of a request beyond its route and status. */
+export interface RelayInfo {
+  /** The model asked for, then the ref that answered (the one asked for when none did). */
+  model?: string;
+  provider?: string;
+  attempts?: number;
+  stream?: boolean;
+  /** Why an answer already under way ended early (a stream cut mid-way). */
+  failureKind?: FailureKind;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     relay: RelayServices;
@@ -83,6 +95,6 @@ declare module 'fastify' {
     /** The inbound key's name when it has rate limits (tokens are counted against it). */
     rateKey?: string;
     /** Filled by routes for the one-line request log and the request counter. */
-    relayInfo?: { model?: string; provider?: string; attempts?: number; stream?: boolean };
+    relayInfo?: RelayInfo;
   }
 }

@@ -1,6 +1,6 @@
 /** What lmrelay checks of a Responses API body; everything else passes through. */
 import { z } from 'zod';
-import { MAX_MESSAGES, text } from './chat-schema.js';
+import { MAX_MESSAGES, modelName, text } from './chat-schema.js';
 import { compileRequestSchema, refineWithRule } from './compiled-schema.js';
 
 const item = z.looseObject({
@@ -24,7 +24,7 @@ const tool = refineWithRule(
 /** A follow-up turn may name its previous response instead of repeating the input. */
 export const responsesRequestSchema = refineWithRule(
   z.looseObject({
-    model: z.string().optional(),
+    model: modelName.optional(),
     input: z.union([text, z.array(item).max(MAX_MESSAGES)]).optional(),
     instructions: text.nullable().optional(),
     stream: z.boolean().nullable().optional(),

@@ -29,7 +29,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
   let preflight: RelayError | undefined;
   let allPreflight = true;
   for (const target of pickTargets(ctx, chain, notes)) {
-    if (previous) ctx.metrics.fallbacks.inc({ from: previous.ref, to: target.ref });
+    if (previous) ctx.metrics.countFallback(previous.ref, target.ref);
     previous = target;
     attempts++;
     const label = target.ref;

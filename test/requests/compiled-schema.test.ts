@@ -48,7 +48,7 @@ const message = fc.record(
 );
 const chatBody = fc.record(
   {
-    model: field(['m', 'p/m'], [5]),
+    model: field(['m', 'p/m', 'x'.repeat(256), '\u{1F600}'.repeat(256)], [5, 'x'.repeat(257), '\u{1F600}'.repeat(257)]),
     messages: fc.oneof({ arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }), weight: 12 }, { arbitrary: fc.constantFrom([], 'hi', null), weight: 1 }),
     stream: field([true, false, null], ['yes']),
     stream_options: field([null, {}, { include_usage: true }], [{ include_usage: 'y' }, 'x']),
@@ -69,7 +69,7 @@ const chatBody = fc.record(
 const item = fc.record({ type: field(['message'], [3]), role: field(['user', 'assistant', 'system', 'developer'], ['tool', 9]), content: field(['x', []]) }, { requiredKeys: [] });
 const responsesBody = fc.record(
   {
-    model: field(['m'], [5]),
+    model: field(['m', '\u{1F600}'.repeat(256)], [5, '\u{1F600}'.repeat(257)]),
     input: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: text, weight: 4 }, { arbitrary: fc.array(item, { maxLength: 3 }), weight: 4 }, { arbitrary: fc.constantFrom(null, 4), weight: 1 }),
     instructions: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: text, weight: 4 }, { arbitrary: fc.constantFrom(null, 3), weight: 1 }),
     stream: field([true, null], ['yes']),
