@@ -4,6 +4,7 @@ FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY core ./core
 COPY src ./src
 COPY routes ./routes
 COPY adapters ./adapters

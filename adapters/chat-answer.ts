@@ -3,7 +3,7 @@
  * ones, empty `tool_calls: []` go away, look-alike tool calls are reported. One function for a
  * whole chat.completion, one FrameTransform for a stream.
  */
-import { Frame, type FrameTransform } from '../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../core/frame.js';
 import { BracketToolParser, type BracketOutput } from './bracket-tools.js';
 import { detectLookAlikeToolCall, LOOKALIKE_SCAN_LIMIT, type LookAlike } from './lookalike-tools.js';
 import { newId } from './responses/ids.js';

@@ -3,7 +3,7 @@
  * window too small for agents at all, or an estimated prompt plus max tokens over the window.
  * The error is a preflight one: the chain moves on to a model with a larger window.
  */
-import { RelayError } from '../src/errors.js';
+import { RelayError } from '../core/errors.js';
 import type { Json } from './types.js';
 
 export const CHARS_PER_TOKEN = 4;
@@ -31,7 +31,7 @@ export function checkContextWindow(body: Json, ref: string, contextWindow: numbe
   if (contextWindow < refuseBelow) {
     throw new RelayError(
       `${ref} has a context window of ${contextWindow} tokens, too small for this kind of request (at least ${refuseBelow} needed): raise the model server's context limit (and contextWindow in the config) or pick a larger model`,
-      { status: 400, code: 'context_window_too_small', param: 'model', preflight: true, retryable: true },
+      { code: 'context_window_too_small', param: 'model', preflight: true, retryable: true },
     );
   }
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || 0;
@@ -40,7 +40,7 @@ export function checkContextWindow(body: Json, ref: string, contextWindow: numbe
   if (prompt + maxTokens > contextWindow) {
     throw new RelayError(
       `${ref}: this request needs about ${prompt} prompt tokens${maxTokens ? ` + ${maxTokens} max tokens` : ''}, more than its context window of ${contextWindow}; shorten the conversation or pick a model with a larger window`,
-      { status: 400, code: 'context_length_exceeded', param: 'messages', preflight: true, retryable: true },
+      { code: 'context_length_exceeded', param: 'messages', preflight: true, retryable: true },
     );
   }
 }

@@ -3,7 +3,7 @@
  * reject or misread them. `previous_response_id` needs server-side history that only an
  * upstream which says so can honour; anywhere else it is a clear 400, not lost history.
  */
-import { RelayError } from '../src/errors.js';
+import { RelayError } from '../core/errors.js';
 import type { Json } from './types.js';
 
 export const OPENAI_ONLY_FIELDS = ['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'include', 'safety_identifier', 'background', 'conversation'];
@@ -22,6 +22,6 @@ export function checkPreviousResponseId(body: Json, ref: string, supported: bool
   if (body.previous_response_id == null || supported) return;
   throw new RelayError(
     `previous_response_id cannot be honoured by ${ref}: lmrelay keeps no response history and this upstream does not say it can (compat.supportsPreviousResponseId). Send the whole conversation in input instead.`,
-    { status: 400, code: 'unsupported_parameter', param: 'previous_response_id' },
+    { code: 'unsupported_parameter', param: 'previous_response_id' },
   );
 }

@@ -3,7 +3,7 @@
  * `reasoning_content`, and for models with `reasoning: true` inline think tags are moved out of
  * `content`. Works on whole messages and on stream chunks.
  */
-import { Frame, type FrameTransform } from '../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../core/frame.js';
 import { ThinkTagSplitter, splitThinkTags, type UntaggedText } from './think-tags.js';
 import type { Json, RawText } from './types.js';
 

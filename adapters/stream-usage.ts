@@ -2,7 +2,7 @@
  * Streams ask the upstream for a usage chunk (for token metrics) unless the server cannot take
  * `stream_options`; the chunk is stripped again when the client did not ask for it.
  */
-import { Frame, type FrameTransform } from '../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../core/frame.js';
 import type { ChatRequest } from './types.js';
 
 export function requestStreamUsage(body: ChatRequest, supportsUsageInStreaming: boolean): ChatRequest {

@@ -4,7 +4,7 @@
  * A non-text part is refused with a 400 naming the model and the part type, unless the model
  * lists that input kind in `input`: then that message keeps its array, as the server takes it.
  */
-import { RelayError } from '../src/errors.js';
+import { RelayError } from '../core/errors.js';
 import type { ChatRequest, Json } from './types.js';
 
 const PART_INPUT: Record<string, string> = { image_url: 'image', input_image: 'image', input_audio: 'audio', file: 'file', input_file: 'file', video_url: 'video' };
@@ -19,7 +19,6 @@ export function flattenStringContent(body: ChatRequest, ref: string, inputs: rea
       const kind = PART_INPUT[nonText.type] ?? nonText.type;
       if (inputs.includes(kind)) return m;
       throw new RelayError(`${ref} takes text only: messages[${i}] has a "${nonText.type}" part (list "${kind}" in the model's input to allow it)`, {
-        status: 400,
         code: 'unsupported_content',
         param: `messages[${i}].content`,
       });

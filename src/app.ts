@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import { RelayServices, type RelayInfo } from './services.js';
-import { RelayError } from './errors.js';
+import { RelayError } from '../core/errors.js';
 import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
@@ -114,7 +114,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     return reply.code(relayError.status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = new RelayError(`no route for ${request.method} ${request.url.split('?')[0]}`, { status: 404, code: 'unknown_url' });
+    const err = new RelayError(`no route for ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_url' });
     return reply.code(404).send(err.toJSON());
   });
 
@@ -141,18 +141,16 @@ export function toRelayError(error: unknown): RelayError {
   const e = error as FastifyError;
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RelayError('request body is larger than server.bodyLimitBytes', { status: 413, code: 'request_too_large' });
+      return new RelayError('request body is larger than server.bodyLimitBytes', { code: 'request_too_large' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new RelayError('request body is empty; send a JSON object', { status: 400, code: 'invalid_json' });
+      return new RelayError('request body is empty; send a JSON object', { code: 'invalid_json' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new RelayError('unsupported content type; send application/json', { status: 415, code: 'unsupported_media_type' });
+      return new RelayError('unsupported content type; send application/json', { code: 'unsupported_media_type' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new RelayError('content-length does not match the body', { status: 400, code: 'invalid_request_body' });
+      return new RelayError('content-length does not match the body', { code: 'invalid_request_body' });
   }
+  // Bodies are parsed by lmrelay's own parser (src/requests/parse-json-body.ts), which throws RelayErrors.
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 400 && (e instanceof SyntaxError || /JSON|prototype|constructor/i.test(e.message ?? ''))) {
-    return new RelayError(`request body is not valid JSON: ${e.message}`, { status: 400, code: 'invalid_json' });
-  }
   if (status >= 400 && status < 500) return new RelayError(e.message ?? 'bad request', { status, code: 'invalid_request' });
-  return new RelayError('internal error in lmrelay (see its log)', { status: 500, code: 'internal_error' });
+  return new RelayError('internal error in lmrelay (see its log)', { code: 'internal_error' });
 }

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { RelayError } from './errors.js';
+import { RelayError } from '../core/errors.js';
 import type { ApiKeyConfig } from './config/schema.js';
 
 export interface InboundKey {
@@ -56,7 +56,6 @@ export function authenticate(apiKeys: readonly ApiKeyConfig[] | undefined, reque
   if (key) return { key };
   return {
     denied: new RelayError(given ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or x-api-key.', {
-      status: 401,
       code: 'invalid_api_key',
       type: 'invalid_request_error',
     }),

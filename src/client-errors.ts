@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { RelayError } from './errors.js';
+import { RelayError } from '../core/errors.js';
 
 /** How long a refused connection may still drain what the client was sending before it is cut. */
 const LINGER_MS = 2000;
@@ -14,17 +14,17 @@ const LINGER_MS = 2000;
 export function clientErrorAnswer(err: NodeJS.ErrnoException): RelayError {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new RelayError('the request was not received in time (server.requestTimeoutSeconds)', { status: 408, code: 'request_timeout' });
+      return new RelayError('the request was not received in time (server.requestTimeoutSeconds)', { code: 'request_timeout' });
     case 'HPE_HEADER_OVERFLOW':
-      return new RelayError('request headers are too large', { status: 431, code: 'headers_too_large' });
+      return new RelayError('request headers are too large', { code: 'headers_too_large' });
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return new RelayError('invalid Content-Length header (or Content-Length sent with Transfer-Encoding)', { status: 400, code: 'invalid_request_body' });
+      return new RelayError('invalid Content-Length header (or Content-Length sent with Transfer-Encoding)', { code: 'invalid_request_body' });
     case 'HPE_INVALID_TRANSFER_ENCODING':
     case 'HPE_INVALID_CHUNK_SIZE':
-      return new RelayError('invalid Transfer-Encoding or chunked body', { status: 400, code: 'invalid_request_body' });
+      return new RelayError('invalid Transfer-Encoding or chunked body', { code: 'invalid_request_body' });
     default:
-      return new RelayError('malformed HTTP request', { status: 400, code: 'invalid_request' });
+      return new RelayError('malformed HTTP request', { code: 'invalid_request' });
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { authenticate } from './auth.js';
-import { RelayError } from './errors.js';
+import { RelayError } from '../core/errors.js';
 
 export interface GuardOptions {
   /** Read per request (config reloads); false leaves the scope open. */
@@ -31,7 +31,6 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
         if (decision.allowed) return done();
         const limit = decision.reason === 'tpm' ? `${key.tpm} tokens` : `${key.rpm} requests`;
         const err = new RelayError(`Rate limit reached for key ${key.name}: ${limit} per minute`, {
-          status: 429,
           code: 'rate_limit_exceeded',
           retryAfterSeconds: decision.retryAfterSeconds,
         });

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget } from './catalog.js';
 import type { RelayState } from './relay-state.js';
-import { RelayError } from './errors.js';
+import { RelayError } from '../core/errors.js';
 
 /** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
 export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
@@ -19,13 +19,11 @@ async function resolveSlow(state: RelayState, name: string | undefined): Promise
       if (target) return target;
     }
     throw new RelayError('no model given and no default model: set agents.defaults.model.primary, or start a model server', {
-      status: 404,
       code: 'model_not_found',
       param: 'model',
     });
   }
   throw new RelayError(`The model \`${name}\` does not exist or is not configured in lmrelay (GET /v1/models lists them)`, {
-    status: 404,
     code: 'model_not_found',
     param: 'model',
   });

@@ -8,7 +8,7 @@ import { RelayState } from './relay-state.js';
 import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
-import type { FailureKind } from './errors.js';
+import type { FailureKind } from '../core/errors.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;

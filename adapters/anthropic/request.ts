@@ -1,5 +1,5 @@
 /** A Chat Completions request -> an Anthropic Messages request. */
-import { RelayError } from '../../src/errors.js';
+import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../types.js';
 import { addAnswerTool, type AnswerTool } from './response-format.js';
 
@@ -92,7 +92,6 @@ function contentBlocks(content: unknown, index: number): Json[] {
     if (part?.type === 'text') return { type: 'text', text: part.text };
     if (part?.type === 'image_url') return imageBlock(String(part.image_url?.url ?? ''));
     throw new RelayError(`messages[${index}].content[${j}]: part type "${part?.type}" cannot be sent to an Anthropic model`, {
-      status: 400,
       code: 'unsupported_content',
       param: `messages[${index}].content[${j}].type`,
     });

@@ -3,7 +3,7 @@
  * input_schema is the wanted schema, use of it forced, and its input returned as the message
  * text. A format this cannot express is refused (400), never dropped.
  */
-import { RelayError } from '../../src/errors.js';
+import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../types.js';
 
 /** The answer tool when the schema has no name of its own. */
@@ -16,7 +16,7 @@ export interface AnswerTool {
 }
 
 /** Refused before sending: the next model of the chain may take it; no failure is counted. */
-const refuse = (message: string, param: string) => new RelayError(message, { status: 400, code: 'unsupported_response_format', param, preflight: true, retryable: true });
+const refuse = (message: string, param: string) => new RelayError(message, { code: 'unsupported_response_format', param, preflight: true, retryable: true });
 
 /** The tool that carries the answer, or undefined when plain text was asked for. */
 export function answerToolFor(body: ChatRequest): AnswerTool | undefined {

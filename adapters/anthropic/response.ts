@@ -1,7 +1,8 @@
 /** Anthropic Messages answers -> Chat Completions: whole messages and stream events. */
-import { Frame, type FrameTransform } from '../../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
 import { newChatCompletionId } from '../responses/ids.js';
+import { upstreamStreamFailure } from '../../core/errors.js';
 
 export function mapStopReason(reason: string | null | undefined): string | null {
   switch (reason) {
@@ -109,7 +110,7 @@ export function anthropicEventsToChatChunks(fallbackModel: string, answerTool?: 
           usage = { ...usage, ...e.usage };
           return [chunk({}, answerBlock !== undefined && !toolIndexOf.size ? 'stop' : (mapStopReason(e.delta?.stop_reason) ?? 'stop')), Frame.of({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageToChat(usage) })];
         case 'error':
-          throw Object.assign(new Error(e.error?.message ?? 'upstream stream error'), { code: 'UPSTREAM_STREAM_ERROR' });
+          throw upstreamStreamFailure(e.error?.message ?? 'error event');
         default:
           return null; // ping, content_block_stop, message_stop
       }

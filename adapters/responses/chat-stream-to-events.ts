@@ -3,7 +3,7 @@
  * created, in_progress, then per output item added / deltas / done, then completed (or
  * incomplete), each event with a rising sequence_number and its output_index and item_id.
  */
-import { Frame, type FrameTransform } from '../../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
 import { newId } from './ids.js';
 import { functionCallItem, messageItem, reasoningItem, responseSkeleton, statusOf, usageToResponses, type ResponseEcho } from './response-shape.js';

@@ -1,8 +1,9 @@
 /** Responses stream events -> chat.completion.chunk frames (Chat route on a Responses upstream). */
-import { Frame, type FrameTransform } from '../../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
 import { finishReasonOf, usageToChat } from './response-to-chat.js';
 import { newChatCompletionId } from './ids.js';
+import { upstreamStreamFailure } from '../../core/errors.js';
 
 export function responsesEventsToChatChunks(model: string): FrameTransform {
   const id = newChatCompletionId();
@@ -41,7 +42,7 @@ export function responsesEventsToChatChunks(model: string): FrameTransform {
         }
         case 'response.failed':
         case 'error':
-          throw Object.assign(new Error(e.response?.error?.message ?? e.message ?? 'upstream response failed'), { code: 'UPSTREAM_RESPONSE_FAILED' });
+          throw upstreamStreamFailure(e.response?.error?.message ?? e.message ?? 'response failed');
         default:
           return null;
       }

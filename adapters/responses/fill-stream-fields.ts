@@ -4,7 +4,7 @@
  * and missing steps of the sequence (response.in_progress, content_part.added before the
  * first delta of a part) are inserted.
  */
-import { Frame, type FrameTransform } from '../../src/stream/frame.js';
+import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
 
 export function fillResponsesStreamFields(model: string): FrameTransform {

@@ -3,7 +3,7 @@
  * Written as tables where the translation is a mapping of fields (Portkey-style), code where
  * it is a change of structure (input items -> messages).
  */
-import { RelayError } from '../../src/errors.js';
+import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../types.js';
 import { copyFields } from './field-map.js';
 
@@ -53,7 +53,7 @@ function inputToMessages(input: unknown): Json[] {
       case 'reasoning':
         return; // the model's own earlier reasoning is not sent back to a Chat upstream
       default:
-        throw new RelayError(`input[${i}]: item type "${type}" cannot be sent to a Chat Completions model`, { status: 400, code: 'unsupported_input', param: `input[${i}].type` });
+        throw new RelayError(`input[${i}]: item type "${type}" cannot be sent to a Chat Completions model`, { code: 'unsupported_input', param: `input[${i}].type` });
     }
   });
   return messages;
@@ -79,14 +79,14 @@ function contentToChat(content: unknown, index: number): unknown {
       case 'refusal':
         return { type: 'text', text: part.refusal };
       default:
-        throw new RelayError(`input[${index}].content[${j}]: part type "${part?.type}" is not supported`, { status: 400, code: 'unsupported_content', param: `input[${index}].content[${j}].type` });
+        throw new RelayError(`input[${index}].content[${j}]: part type "${part?.type}" is not supported`, { code: 'unsupported_content', param: `input[${index}].content[${j}].type` });
     }
   });
 }
 
 function toolToChat(tool: Json, i: number): Json {
   if (tool?.type !== 'function') {
-    throw new RelayError(`tools[${i}]: tool type "${tool?.type}" is hosted by OpenAI and cannot run on this model`, { status: 400, code: 'unsupported_tool', param: `tools[${i}].type` });
+    throw new RelayError(`tools[${i}]: tool type "${tool?.type}" is hosted by OpenAI and cannot run on this model`, { code: 'unsupported_tool', param: `tools[${i}].type` });
   }
   const fn: Json = { name: tool.name, parameters: tool.parameters ?? { type: 'object', properties: {} } };
   if (tool.description !== undefined) fn.description = tool.description;

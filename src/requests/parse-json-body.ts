@@ -5,13 +5,13 @@
  * by secure-json-parse, which only walks the parsed body when its text could hold them.
  */
 import sjson from 'secure-json-parse';
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../core/errors.js';
 import { formatPath } from '../config/path.js';
 
 const FORBIDDEN = { protoAction: 'error', constructorAction: 'error' } as const;
 
 export function parseJsonBody(text: string, contentType: string | undefined): unknown {
-  if (text.trim() === '') throw new RelayError('request body is empty; send a JSON object', { status: 400, code: 'invalid_json' });
+  if (text.trim() === '') throw new RelayError('request body is empty; send a JSON object', { code: 'invalid_json' });
   try {
     return sjson.parse(text, undefined, FORBIDDEN);
   } catch (err) {
@@ -19,13 +19,12 @@ export function parseJsonBody(text: string, contentType: string | undefined): un
     if (/forbidden (prototype|constructor)/.test(message)) {
       const param = forbiddenKeyPath(JSON.parse(text)) ?? null;
       throw new RelayError(`request body has a forbidden key${param ? ` at ${param}` : ''}: __proto__ and constructor.prototype are refused`, {
-        status: 400,
         code: 'invalid_json',
         param,
       });
     }
     const sent = contentType && !/json/i.test(contentType) ? ` (it was sent as ${contentType.split(';')[0]}; lmrelay reads every body as JSON)` : '';
-    throw new RelayError(`request body is not valid JSON${sent}: ${message}`, { status: 400, code: 'invalid_json' });
+    throw new RelayError(`request body is not valid JSON${sent}: ${message}`, { code: 'invalid_json' });
   }
 }
 

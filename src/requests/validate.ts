@@ -1,11 +1,11 @@
 /** Checks a request body and answers the first problem as an OpenAI 400 naming the field. */
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../core/errors.js';
 import { formatPath } from '../config/path.js';
 import type { RequestSchema } from './compiled-schema.js';
 
 export function validateBody<T>(schema: RequestSchema<T>, body: unknown): T {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new RelayError('request body must be a JSON object', { status: 400, code: 'invalid_request_body' });
+    throw new RelayError('request body must be a JSON object', { code: 'invalid_request_body' });
   }
   if (schema.accepts(body)) return body as T;
   // Only a body the compiled check refused pays for zod, which names the problem.
@@ -14,7 +14,7 @@ export function validateBody<T>(schema: RequestSchema<T>, body: unknown): T {
   const issue = result.error.issues[0];
   const param = formatPath(issue.path);
   const message = issue.message.replace(/^Invalid input: /, '');
-  return raise(new RelayError(`${param}: ${message}`, { status: 400, code: issue.code === 'invalid_value' ? 'invalid_value' : 'invalid_type', param }));
+  return raise(new RelayError(`${param}: ${message}`, { code: issue.code === 'invalid_value' ? 'invalid_value' : 'invalid_type', param }));
 }
 
 function raise(err: RelayError): never {

@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FailureKind } from '../errors.js';
+import type { FailureKind } from '../../core/errors.js';
 import { COOLDOWN_MAX_MS, type CooldownState, type CooldownStore, type Cooldowns } from '../upstream/cooldown.js';
 import { LocalRateLimiter, decide, windowOf, WINDOW_MS, type RateDecision, type RateLimiter, type RateLimits } from './rate-limit.js';
 

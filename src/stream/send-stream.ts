@@ -7,11 +7,11 @@ import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { CallContext } from '../context.js';
 import type { ModelTarget } from '../catalog.js';
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../core/errors.js';
 import { internalFault, recordFailure } from '../upstream/chain.js';
 import { headerValue } from '../header-value.js';
 import type { RelayInfo } from '../services.js';
-import type { Frame } from './frame.js';
+import type { Frame } from '../../core/frame.js';
 import { SSE_HEADERS, SseWriter } from './sse-write.js';
 
 export interface StreamSendOptions {
@@ -71,7 +71,7 @@ async function writeStream(ctx: CallContext, res: ServerResponse, batches: Async
  */
 function answerOwnFailure(ctx: CallContext, res: ServerResponse, err: unknown): void {
   ctx.log.error({ err }, 'stream failed inside lmrelay');
-  const internal = new RelayError('internal error in lmrelay (see its log)', { status: 500, code: 'internal_error' });
+  const internal = new RelayError('internal error in lmrelay (see its log)', { code: 'internal_error' });
   try {
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': ctx.id });

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { RelayError } from '../errors.js';
+import type { RelayError } from '../../core/errors.js';
 import { closeIfStalled } from './write-stall.js';
 
 export const SSE_HEADERS = {

@@ -16,7 +16,7 @@ import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
 import { repairChatCompletion, repairChatStream, repairMayApply, type AnswerOptions } from '../../adapters/chat-answer.js';
 import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
-import type { Frame, FrameTransform } from '../stream/frame.js';
+import type { Frame, FrameTransform } from '../../core/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callChatCompletions } from './chat-completions.js';
 import { callResponsesApi } from './responses-api.js';

@@ -14,7 +14,7 @@ import { fillResponsesStreamFields } from '../../adapters/responses/fill-stream-
 import { usageTap } from '../../adapters/stream-usage.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
 import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
-import type { Frame, FrameTransform } from '../stream/frame.js';
+import type { Frame, FrameTransform } from '../../core/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callResponsesApi } from './responses-api.js';
 import { callChat } from './call-chat.js';

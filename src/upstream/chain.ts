@@ -7,7 +7,7 @@
  * lmrelay's own code (no RelayError) is answered at once as a 500 internal_error, and a refusal
  * lmrelay itself made (a RelayError with no failureKind, e.g. an adapter's 400) as it is.
  */
-import { RelayError, internalError } from '../errors.js';
+import { RelayError, internalError } from '../../core/errors.js';
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
 import { CallDeadline } from './deadline.js';
@@ -116,7 +116,6 @@ function exhausted(notes: string[], last: RelayError | undefined): RelayError {
   if (last && notes.length === 1) return last;
   const timeout = last?.failureKind?.endsWith('timeout') ?? false;
   return new RelayError(notes.length ? notes.join('; ') : 'no model of the chain could be tried', {
-    status: timeout ? 504 : 502,
     code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
     failureKind: last?.failureKind,
   });

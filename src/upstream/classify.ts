@@ -3,7 +3,7 @@
  * failureKind and the fallback decision. The rule (documented in the README): fall back on
  * connection failures, timeouts, 3xx, 408, 409, 429 and 5xx; pass every other 4xx to the client.
  */
-import { RelayError, type FailureKind } from '../errors.js';
+import { RelayError, type FailureKind } from '../../core/errors.js';
 
 const CODE_KINDS: Record<string, FailureKind> = {
   ECONNREFUSED: 'connect_refused',
@@ -35,13 +35,12 @@ export function classifyError(err: unknown, label: string, abortReason?: RelayEr
   const code = findCode(err);
   if (code === 'ELMRELAY_POLICY') {
     // The network policy refused the address: answered at once, the chain may move on.
-    return new RelayError(`${label}: ${(err as Error).message}`, { status: 502, code: 'upstream_blocked', failureKind: 'policy', retryable: true, cause: err });
+    return new RelayError(`${label}: ${(err as Error).message}`, { code: 'upstream_blocked', failureKind: 'policy', retryable: true, cause: err });
   }
-  const kind = (code && CODE_KINDS[code]) ?? (/terminated|other side closed|socket hang up/i.test(String((err as Error)?.message)) ? 'reset' : undefined);
+  const kind = code ? CODE_KINDS[code] : undefined;
   if (kind) {
     const timeout = kind.endsWith('timeout');
     return new RelayError(`${label}: ${KIND_TEXT[kind] ?? kind.replace('_', ' ')}${code ? ` (${code})` : ''}`, {
-      status: timeout ? 504 : 502,
       code: timeout ? 'upstream_timeout' : 'upstream_unavailable',
       failureKind: kind,
       retryable: true,
@@ -49,7 +48,6 @@ export function classifyError(err: unknown, label: string, abortReason?: RelayEr
     });
   }
   return new RelayError(`${label}: ${(err as Error)?.message ?? String(err)}`, {
-    status: 502,
     code: 'upstream_error',
     failureKind: 'bad_response',
     retryable: true,
@@ -61,10 +59,9 @@ export function classifyStatus(status: number, message: string, label: string, r
   const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
   const kind: FailureKind = status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx';
   return new RelayError(retryable ? `${label}: HTTP ${status}: ${message}` : message, {
-    // A 5xx from upstream is a bad gateway from the client's point of view.
-    status: status >= 500 ? 502 : status,
     code: status === 429 ? 'rate_limit_exceeded' : retryable ? 'upstream_error' : 'upstream_rejected',
-    type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'upstream_error' : undefined,
+    // A 5xx from upstream is a bad gateway from the client's point of view (the table's 502); a 4xx is passed on.
+    status: status >= 500 ? undefined : status,
     failureKind: kind,
     retryable,
     retryAfterSeconds,
@@ -81,16 +78,14 @@ export function classifyRedirect(status: number, location: string | string[] | u
   // Credentials in a redirect URL are none of the client's business.
   const shown = where ? `redirect to ${JSON.stringify(where.replace(/\/\/[^/@]*@/, '//').slice(0, 200))}` : 'redirect without a Location';
   return new RelayError(`${label}: upstream answered HTTP ${status} (${shown}); lmrelay does not follow redirects: set the provider's baseUrl to the final address`, {
-    status: 502,
     code: 'upstream_redirect',
-    type: 'upstream_error',
     failureKind: 'http_3xx',
     retryable: true,
   });
 }
 
 export function badResponse(label: string, what: string): RelayError {
-  return new RelayError(`${label}: ${what}`, { status: 502, code: 'bad_upstream_response', failureKind: 'bad_response', retryable: true });
+  return new RelayError(`${label}: ${what}`, { code: 'bad_upstream_response', failureKind: 'bad_response', retryable: true });
 }
 
 function findCode(err: unknown): string | undefined {

@@ -3,7 +3,7 @@
  * answer ended. It has a single listener, the upstream call in flight (a chain makes one call
  * at a time), so it needs no EventEmitter or AbortController: both cost microseconds per request.
  */
-import type { RelayError } from '../errors.js';
+import type { RelayError } from '../../core/errors.js';
 
 export class ClientAbort {
   aborted = false;

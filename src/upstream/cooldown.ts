@@ -3,7 +3,7 @@
  * request goes straight to a model that works instead of waiting out the same timeout.
  * Backoff doubles from 5 s up to 5 min and resets on success; a 429 holds for its Retry-After.
  */
-import type { FailureKind } from '../errors.js';
+import type { FailureKind } from '../../core/errors.js';
 
 export const COOLDOWN_BASE_MS = 5_000;
 export const COOLDOWN_MAX_MS = 300_000;

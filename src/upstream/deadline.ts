@@ -4,7 +4,7 @@
  * chunks), or the client going away. The reason is the RelayError that explains it, so the
  * classifier never has to guess which timer fired.
  */
-import { RelayError, type FailureKind } from '../errors.js';
+import { RelayError, type FailureKind } from '../../core/errors.js';
 import type { ProviderTimeouts } from '../catalog.js';
 import type { ClientAbort } from './client-abort.js';
 
@@ -84,13 +84,13 @@ export class CallDeadline {
   private expire(kind: FailureKind, ms: number): void {
     const what = kind === 'first_token_timeout' ? 'no first token' : kind === 'idle_timeout' ? 'stream idle' : 'timeout';
     this.abort(
-      new RelayError(`${this.label}: ${what} after ${formatSeconds(ms)}`, { status: 504, code: 'upstream_timeout', failureKind: kind, retryable: true }),
+      new RelayError(`${this.label}: ${what} after ${formatSeconds(ms)}`, { code: 'upstream_timeout', failureKind: kind, retryable: true }),
     );
   }
 }
 
 export function clientAbort(): RelayError {
-  return new RelayError('client closed the request', { status: 499, code: 'client_closed_request', failureKind: 'client_abort' });
+  return new RelayError('client closed the request', { code: 'client_closed_request', failureKind: 'client_abort' });
 }
 
 function formatSeconds(ms: number): string {

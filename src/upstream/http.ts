@@ -4,7 +4,7 @@ import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
 import { classifyError, classifyRedirect, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../core/errors.js';
 import { startExchange, type ExchangeHead } from './exchange.js';
 
 /** Error bodies are read up to this size; the rest is dropped (an HTML page can be huge). */
@@ -28,7 +28,7 @@ export interface SendOptions {
 export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
   const { provider, deadline, label } = opts;
   if (provider.refusal) {
-    throw new RelayError(`${label}: refused by lmrelay: ${provider.refusal}`, { status: 502, code: 'upstream_blocked', failureKind: 'policy', retryable: true });
+    throw new RelayError(`${label}: refused by lmrelay: ${provider.refusal}`, { code: 'upstream_blocked', failureKind: 'policy', retryable: true });
   }
   let res: ExchangeHead;
   try {

@@ -4,8 +4,8 @@
  * rest. Stops at `[DONE]`, turns an upstream error event or an event that is not a JSON object
  * into a RelayError, and classifies every failure (reset, idle timeout, overflow, truncation).
  */
-import { RelayError } from '../errors.js';
-import { Frame } from '../stream/frame.js';
+import { RelayError } from '../../core/errors.js';
+import { Frame } from '../../core/frame.js';
 import { parseSse, SseOverflowError, type SseEvent } from '../stream/sse-parse.js';
 import type { CallDeadline } from './deadline.js';
 import type { UpstreamResponse } from './http.js';
@@ -125,7 +125,6 @@ function toFrame(event: SseEvent, label: string): Frame | null {
   const error = event.event === 'error' ? (errorInAnswer(json) ?? data.slice(0, 200)) : errorInAnswer(json);
   if (error !== undefined) {
     throw new RelayError(`${label}: upstream stream error: ${error}`, {
-      status: 502,
       code: 'upstream_error',
       failureKind: 'bad_response',
       retryable: true,

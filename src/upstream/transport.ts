@@ -7,7 +7,7 @@
  */
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
-import type { Frame } from '../stream/frame.js';
+import type { Frame } from '../../core/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { readBody, sendJson } from './http.js';
 import { JsonAnswer } from './json-answer.js';

@@ -1,6 +1,6 @@
 /** Chat ids lmrelay makes (the upstream gave none) are unique, also for calls in the same millisecond. */
 import t from 'tap';
-import { Frame } from '../../src/stream/frame.js';
+import { Frame } from '../../core/frame.js';
 import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-chat-stream.js';
 import { responseToChatCompletion } from '../../adapters/responses/response-to-chat.js';
 import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../adapters/anthropic/response.js';

@@ -9,7 +9,7 @@ import { chatRequest } from '../../src/requests/chat-schema.js';
 import { responsesRequest } from '../../src/requests/responses-schema.js';
 import { compileRequestSchema, refineWithRule, type RequestSchema } from '../../src/requests/compiled-schema.js';
 import { validateBody } from '../../src/requests/validate.js';
-import { RelayError } from '../../src/errors.js';
+import { RelayError } from '../../core/errors.js';
 
 /**
  * A field that is absent, valid or (less often) invalid: each body has a dozen fields, so each

@@ -1,7 +1,7 @@
 /** Non-streamed answers: parsed once on arrival, kept as text for a byte-for-byte pass-through. */
 import t from 'tap';
 import { JsonAnswer } from '../../src/upstream/json-answer.js';
-import { RelayError } from '../../src/errors.js';
+import { RelayError } from '../../core/errors.js';
 
 t.test('an answer is parsed once and keeps its own text', async (t) => {
   const text = '{"choices":[] , "usage":{"prompt_tokens":5}}';
