@@ -4,7 +4,6 @@
  * once and cached, not per request.
  */
 import type { ChatRequest } from './types.js';
-import type { Compat } from '../src/config/schema.js';
 import { applyParams } from './apply-params.js';
 import { defaultToolChoice } from './tool-choice.js';
 import { requestStreamUsage } from './stream-usage.js';
@@ -15,11 +14,21 @@ import { dropLeanTools } from './lean-tools.js';
 import { dropStrictTools } from './strict-tools.js';
 import { renameMaxTokens } from './max-tokens-field.js';
 
+/** The compat flags the request steps read (a model's `compat` from the config). */
+export interface RequestCompat {
+  supportsTools?: boolean;
+  supportsStrictTools?: boolean;
+  supportsDeveloperRole?: boolean;
+  requiresStringContent?: boolean;
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  supportsUsageInStreaming?: boolean;
+}
+
 export interface ChatTargetInfo {
   ref: string;
   upstreamModel: string;
   params?: Record<string, unknown>;
-  compat: Compat;
+  compat: RequestCompat;
   inputs?: readonly string[];
   leanDropTools?: readonly string[];
 }
