@@ -167,6 +167,11 @@ export class Catalog {
     return this.resolveName(name) ?? this.adHoc(name);
   }
 
+  /** Configured models listed under this bare id (or display name): more than one is ambiguous. */
+  bareMatches(name: string): ModelTarget[] {
+    return this.list().filter((t) => t.upstreamModel === name || t.model?.name === name);
+  }
+
   /** The requested model, then its fallbacks (its own, else the defaults), duplicates dropped. */
   chainFor(target: ModelTarget): readonly ModelTarget[] {
     return this.chains.get(target.ref) ?? this.buildChain(target);

@@ -11,10 +11,14 @@ export const DISCOVERY_TTL_MS = 5000;
 export interface DiscoveredModel {
   id: string;
   contextWindow?: number;
+  /** Other names it answers to: the base name of a model file the server reports by its path. */
+  aliases?: string[];
 }
 
 export class ModelDiscovery {
   private readonly cache = new Map<string, { at: number; models: Promise<DiscoveredModel[]> }>();
+  /** The last list each provider answered, for callers that must not wait. */
+  private readonly last = new Map<string, DiscoveredModel[]>();
 
   constructor(private readonly pools: UpstreamPools, private readonly ttlMs = DISCOVERY_TTL_MS) {}
 
@@ -27,6 +31,15 @@ export class ModelDiscovery {
     return models;
   }
 
+  /**
+   * The last list a provider reported, at once (refreshed in the background when old); only
+   * the first call for a provider waits for the server.
+   */
+  known(provider: ResolvedProvider): DiscoveredModel[] | Promise<DiscoveredModel[]> {
+    const models = this.models(provider);
+    return this.last.get(provider.id) ?? models;
+  }
+
   /** A fresh `GET /models` (no cache): did the server answer 200 in time? */
   async reachable(provider: ResolvedProvider): Promise<boolean> {
     return (await this.get(provider)) !== undefined;
@@ -34,7 +47,9 @@ export class ModelDiscovery {
 
   private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
     const json = await this.get(provider);
-    return json === undefined ? [] : parseModelList(json);
+    const models = json === undefined ? [] : parseModelList(json);
+    this.last.set(provider.id, models);
+    return models;
   }
 
   private async get(provider: ResolvedProvider): Promise<unknown> {
@@ -63,7 +78,25 @@ export function parseModelList(json: any): DiscoveredModel[] {
     const id = typeof m?.id === 'string' ? m.id : typeof m?.name === 'string' ? m.name : undefined;
     if (!id) continue;
     const ctx = m.max_model_len ?? m.meta?.n_ctx ?? m.context_length;
-    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined });
+    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined, aliases: fileAliases(id) });
   }
   return out;
+}
+
+/** The model a list holds under this id or alias. */
+export function findDiscovered(models: readonly DiscoveredModel[], name: string): DiscoveredModel | undefined {
+  return models.find((m) => m.id === name) ?? models.find((m) => m.aliases?.includes(name));
+}
+
+/**
+ * llama.cpp started without `--alias` (and vLLM serving a folder) report the model's file path
+ * as its id: its base name, with and without `.gguf`, is easier to type.
+ */
+export function fileAliases(id: string): string[] | undefined {
+  const isPath = /^(\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/])/.test(id) || /[\\/][^\\/]+\.gguf$/i.test(id);
+  if (!isPath) return undefined;
+  const base = id.split(/[\\/]/).filter(Boolean).at(-1);
+  if (!base) return undefined;
+  const stem = base.replace(/\.gguf$/i, '');
+  return stem && stem !== base ? [base, stem] : [base];
 }

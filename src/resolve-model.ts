@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget } from './catalog.js';
 import type { RelayState } from './relay-state.js';
 import { RelayError } from './errors.js';
+import { findDiscovered } from './discovery.js';
 
 /** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
 export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
@@ -24,11 +25,33 @@ async function resolveSlow(state: RelayState, name: string | undefined): Promise
       param: 'model',
     });
   }
+  const candidates = await bareIdCandidates(state, name);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    throw new RelayError(`The model \`${name}\` is offered by several providers: ${candidates.map((c) => c.ref).join(', ')}; send one of these refs`, {
+      status: 400,
+      code: 'model_ambiguous',
+      param: 'model',
+    });
+  }
   throw new RelayError(`The model \`${name}\` does not exist or is not configured in lmrelay (GET /v1/models lists them)`, {
     status: 404,
     code: 'model_not_found',
     param: 'model',
   });
+}
+
+/** Every model listed (configured, or reported by a running server) under this bare id or alias. */
+async function bareIdCandidates(state: RelayState, name: string): Promise<ModelTarget[]> {
+  const found = new Map(state.catalog.bareMatches(name).map((t) => [t.ref, t]));
+  const discovering = [...state.catalog.providers.values()].filter((p) => p.discover);
+  const reported = await Promise.all(discovering.map(async (p) => ({ provider: p, model: findDiscovered(await state.discovery.models(p), name) })));
+  for (const { provider, model } of reported) {
+    // A provider with a models list serves only its list, whatever its server reports.
+    const target = model && state.catalog.resolve(`${provider.id}/${model.id}`);
+    if (target && !found.has(target.ref)) found.set(target.ref, target);
+  }
+  return [...found.values()];
 }
 
 /** `x-lmrelay-fallbacks: none` asks for the requested model alone. */
