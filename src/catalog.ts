@@ -32,6 +32,8 @@ export interface ResolvedProvider {
   refusal?: string;
   /** OpenAI's own API: OpenAI-only fields (store, service_tier, prompt cache) are passed, not stripped. */
   nativeOpenAI: boolean;
+  /** One of the local servers lmrelay looks for by itself (models.mode "merge"), not in the file. */
+  builtin: boolean;
 }
 
 export const OPENAI_API_HOST = 'api.openai.com';
@@ -61,7 +63,7 @@ export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 
-export function resolveProvider(id: string, config: ProviderConfig): ResolvedProvider {
+export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
   const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const headers: Record<string, string> = {};
@@ -92,6 +94,7 @@ export function resolveProvider(id: string, config: ProviderConfig): ResolvedPro
     discover: config.discover ?? (config.models.length === 0 && config.api !== 'anthropic-messages'),
     open: config.models.length === 0,
     nativeOpenAI: url.hostname === OPENAI_API_HOST,
+    builtin,
   };
 }
 
@@ -107,9 +110,11 @@ export class Catalog {
   /** Things worth saying at load that do not make the config invalid. */
   readonly warnings: string[] = [];
 
-  constructor(config: Config, readonly problems: string[] = []) {
+  /** `builtin`: local servers looked for beside the configured providers (models.mode "merge"). */
+  constructor(config: Config, readonly problems: string[] = [], builtin: Readonly<Record<string, ProviderConfig>> = {}) {
     const providers = new Map<string, ResolvedProvider>();
     for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
+    for (const [id, p] of Object.entries(builtin)) providers.set(id, resolveProvider(id, p, true));
     this.providers = providers;
     this.settings = config.agents.defaults.models;
     const experimental = config.agents.defaults.experimental;

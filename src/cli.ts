@@ -41,7 +41,12 @@ export function buildCli(): Command {
           for (const error of loaded.security.errors) console.error(`error: ${error}`);
           process.exit(1);
         }
-        console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
+        const configured = [...loaded.catalog.providers.values()].filter((p) => !p.builtin).length;
+        const builtin = [...loaded.catalog.providers.values()].filter((p) => p.builtin).map((p) => `${p.id} ${p.origin}`);
+        console.log(
+          `${loaded.source}: valid (${plural(configured, 'provider')}, ${plural(models, 'model')}${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})` +
+            (builtin.length ? `; models.mode "merge" also lists what these local servers report: ${builtin.join(', ')}` : ''),
+        );
       } catch (err) {
         fail(err);
       }
@@ -96,13 +101,15 @@ export function buildCli(): Command {
           console.log([target.ref, ...marks.filter(Boolean)].join('\t'));
         }
         const open = [...catalog.providers.values()].filter((p) => p.open);
-        for (const p of open) console.log(`${p.id}/*\tany model the server at ${p.origin}${p.basePath} reports`);
+        for (const p of open) console.log(`${p.id}/*\tany model the server at ${p.origin}${p.basePath} reports${p.builtin ? ' (built-in, models.mode "merge")' : ''}`);
       } catch (err) {
         fail(err);
       }
     });
   return program;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function parsePort(value: string): number {
   const port = Number(value);

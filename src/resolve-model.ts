@@ -4,6 +4,7 @@ import type { ModelTarget } from './catalog.js';
 import type { RelayState } from './relay-state.js';
 import { RelayError } from './errors.js';
 import { findDiscovered } from './discovery.js';
+import { whereLmrelayLooks } from './model-servers.js';
 
 /** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
 export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
@@ -19,7 +20,11 @@ async function resolveSlow(state: RelayState, name: string | undefined): Promise
       const target = first && state.catalog.resolve(`${provider.id}/${first.id}`);
       if (target) return target;
     }
-    throw new RelayError('no model given and no default model: set agents.defaults.model.primary, or start a model server', {
+    const looked = whereLmrelayLooks(state.catalog);
+    const message = looked
+      ? `no model given, no agents.defaults.model.primary, and no model server was found: lmrelay looked at ${looked}; start a model server, or set a primary model`
+      : 'no model given and no default model: set agents.defaults.model.primary';
+    throw new RelayError(message, {
       status: 404,
       code: 'model_not_found',
       param: 'model',

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import { isLoopbackHost } from './net/hosts.js';
 import { watchConfig } from './reload.js';
+import { noModelsWarning } from './model-servers.js';
 
 export interface StartOptions {
   configSource: string;
@@ -27,6 +28,7 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);
   opts.logger.info({ address: shown, config: loaded.source, models: loaded.catalog.list().length }, `lmrelay listening on ${shown}`);
+  void noModelsWarning(app.relay.state).then((warning) => warning && opts.logger.warn(warning));
   const stopWatching = watchConfig(app, opts.configSource, opts.logger);
   installSignals(app, opts.logger, stopWatching);
   return app;

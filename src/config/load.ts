@@ -5,7 +5,7 @@ import JSON5 from 'json5';
 import { configSchema, type Config } from './schema.js';
 import { substituteEnv } from './env.js';
 import { formatPath } from './path.js';
-import { DEFAULT_CONFIG_TEXT } from './defaults.js';
+import { builtinProvidersBeside, DEFAULT_CONFIG_TEXT } from './defaults.js';
 import { Catalog } from '../catalog.js';
 import { auditConfig, type SecurityFindings } from '../security/audit.js';
 import { SecretScrubber } from '../security/scrub.js';
@@ -68,7 +68,9 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
     for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${describeIssue(issue)}`);
     throw new ConfigError(source, problems);
   }
-  const catalog = new Catalog(parsed.data, problems);
+  // models.mode "merge" keeps the built-in local servers beside the file's providers.
+  const builtin = parsed.data.models.mode === 'merge' ? builtinProvidersBeside(parsed.data.models.providers) : {};
+  const catalog = new Catalog(parsed.data, problems, builtin);
   if (problems.length) throw new ConfigError(source, problems);
   const security = auditConfig(parsed.data, catalog);
   for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
