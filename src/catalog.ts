@@ -3,6 +3,7 @@
  * upstream id a ref names, its compat flags, params, and its fallback chain.
  */
 import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
+import { contextVerdict, contextVerdictText, DEFAULT_CONTEXT_GUARD, type ContextGuard } from '../adapters/context-preflight.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -54,11 +55,10 @@ export interface ModelTarget {
   params?: Record<string, unknown>;
   /** Input kinds the model takes (model `input`). */
   inputs?: readonly string[];
+  /** agents.defaults.contextGuard, with its defaults. */
+  contextGuard: ContextGuard;
 }
 
-/** Below this a model is refused (agents' prompts do not fit); below the warning level it is logged. */
-export const CONTEXT_REFUSE_BELOW = 16_000;
-export const CONTEXT_WARN_BELOW = 32_000;
 export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -109,6 +109,9 @@ export class Catalog {
   private readonly lean: { all: boolean; tools: readonly string[] };
   /** Things worth saying at load that do not make the config invalid. */
   readonly warnings: string[] = [];
+  /** Models whose requests will be refused (context too small): `check` fails, the server still starts. */
+  readonly errors: string[] = [];
+  readonly contextGuard: ContextGuard;
 
   /** `builtin`: local servers looked for beside the configured providers (models.mode "merge"). */
   constructor(config: Config, readonly problems: string[] = [], builtin: Readonly<Record<string, ProviderConfig>> = {}) {
@@ -120,16 +123,16 @@ export class Catalog {
     const experimental = config.agents.defaults.experimental;
     this.lean = { all: experimental?.localModelLean === true, tools: experimental?.leanDropTools ?? DEFAULT_LEAN_DROP_TOOLS };
     const defaults = config.agents.defaults.model;
+    this.contextGuard = Object.freeze({ ...DEFAULT_CONTEXT_GUARD, ...config.agents.defaults.contextGuard });
 
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {
         this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
         const window = model.contextWindow;
-        if (window !== undefined && window < CONTEXT_WARN_BELOW) {
-          this.warnings.push(
-            `models.providers.${provider.id}.models[${i}].contextWindow: ${window} tokens is small for agents (below ${CONTEXT_WARN_BELOW})` +
-              (window < CONTEXT_REFUSE_BELOW ? `; requests to it are refused below ${CONTEXT_REFUSE_BELOW}: raise the server's context limit or pick a larger model` : ''),
-          );
+        const verdict = contextVerdict(window, this.contextGuard);
+        if (verdict !== 'ok') {
+          const text = `models.providers.${provider.id}.models[${i}].contextWindow: ${contextVerdictText(`${provider.id}/${model.id}`, window!, this.contextGuard)}`;
+          (verdict === 'refuse' ? this.errors : this.warnings).push(verdict === 'refuse' ? `${text} (its requests are refused)` : text);
         }
       });
     }
@@ -243,6 +246,7 @@ export class Catalog {
       contextWindow: model?.contextWindow,
       params: settings?.params,
       inputs: model?.input,
+      contextGuard: this.contextGuard,
     };
   }
 

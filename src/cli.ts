@@ -37,8 +37,9 @@ export function buildCli(): Command {
         const loaded = loadConfigFile(pickConfigSource(opts.config));
         const models = loaded.catalog.list().length;
         for (const warning of [...loaded.catalog.warnings, ...loaded.security.warnings]) console.log(`warning: ${warning}`);
-        if (loaded.security.errors.length) {
-          for (const error of loaded.security.errors) console.error(`error: ${error}`);
+        const errors = [...loaded.catalog.errors, ...loaded.security.errors];
+        if (errors.length) {
+          for (const error of errors) console.error(`error: ${error}`);
           process.exit(1);
         }
         const configured = [...loaded.catalog.providers.values()].filter((p) => !p.builtin).length;

@@ -83,6 +83,15 @@ export function parseModelList(json: any): DiscoveredModel[] {
   return out;
 }
 
+/**
+ * The window the context guard goes by: the configured one, else, for a provider that lists
+ * what its server reports, the server's own. `doctor` and requests both ask this.
+ */
+export function guardedWindow(provider: ResolvedProvider, configured: number | undefined, id: string, reported: readonly DiscoveredModel[]): number | undefined {
+  if (configured !== undefined || !provider.discover) return configured;
+  return findDiscovered(reported, id)?.contextWindow;
+}
+
 /** The model a list holds under this id or alias. */
 export function findDiscovered(models: readonly DiscoveredModel[], name: string): DiscoveredModel | undefined {
   return models.find((m) => m.id === name) ?? models.find((m) => m.aliases?.includes(name));

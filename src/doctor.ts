@@ -6,7 +6,8 @@ import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
 import { RelayState } from './relay-state.js';
-import { parseModelList } from './discovery.js';
+import { guardedWindow, parseModelList, type DiscoveredModel } from './discovery.js';
+import { contextVerdict, contextVerdictText } from '../adapters/context-preflight.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
 import type { Api } from './config/schema.js';
@@ -20,6 +21,8 @@ export interface ProviderDiagnosis {
   contextWindow?: number;
   apiWorks?: Api;
   chatOk: boolean;
+  /** Requests to its model are refused (context window below agents.defaults.contextGuard.refuseBelow). */
+  refused?: boolean;
   problems: string[];
   fixes: string[];
 }
@@ -61,8 +64,9 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     return d;
   }
   d.reachable = true;
+  let list: DiscoveredModel[] = [];
   if (models.status === 200 && models.json) {
-    const list = parseModelList(models.json);
+    list = parseModelList(models.json);
     d.reported = list.map((m) => m.id);
     d.contextWindow = list.find((m) => m.contextWindow)?.contextWindow;
   } else d.problems.push(`GET /models answered HTTP ${models.status}`);
@@ -78,6 +82,16 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     d.fixes.push('load a model in the server');
     return d;
   }
+  // The verdict requests will get (agents.defaults.contextGuard), from the same window they go by.
+  const window = guardedWindow(p, configuredModel?.contextWindow, model, list);
+  const verdict = contextVerdict(window, state.catalog.contextGuard);
+  if (verdict !== 'ok') {
+    d.problems.push(contextVerdictText(`${p.id}/${model}`, window!, state.catalog.contextGuard));
+    if (verdict === 'refuse') {
+      d.refused = true;
+      d.fixes.push("raise the server's context length (llama.cpp -c, vLLM --max-model-len) or lower agents.defaults.contextGuard.refuseBelow");
+    }
+  }
   if (configuredModel?.contextWindow && d.contextWindow && d.contextWindow < configuredModel.contextWindow) {
     d.problems.push(`the server's context window (${d.contextWindow}) is smaller than the configured contextWindow (${configuredModel.contextWindow})`);
     d.fixes.push("raise the server's context length (e.g. -c / --max-model-len) or lower contextWindow");
@@ -86,7 +100,7 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     const result = await chatProbe(state, p, api, model, configuredModel?.compat?.requiresStringContent === true);
     if (result.ok) {
       d.apiWorks = api;
-      d.chatOk = api === p.api;
+      d.chatOk = api === p.api && !d.refused;
       if (api !== p.api) d.fixes.push(`set api: "${api}" (the configured "${p.api}" failed)`);
       if (result.needsStringContent && !configuredModel?.compat?.requiresStringContent) d.fixes.push('add compat.requiresStringContent: true (the server rejects content arrays)');
       break;
@@ -166,7 +180,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       `${d.reported.length}/${d.configured.length}`,
       d.apiWorks ?? '-',
       d.contextWindow ? String(d.contextWindow) : '-',
-      d.chatOk ? 'ok' : 'FAIL',
+      d.chatOk ? 'ok' : d.refused ? 'REFUSED' : 'FAIL',
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -23,6 +23,7 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   for (const warning of loaded.catalog.warnings) opts.logger.warn(warning);
   // The exposure warning is said above for the address really used (--host may override).
   for (const warning of loaded.security.warnings.filter((w) => !w.startsWith('server.host:'))) opts.logger.warn(warning);
+  for (const error of loaded.catalog.errors) opts.logger.error(error);
   for (const error of loaded.security.errors) opts.logger.error(`${error} (its requests will be refused)`);
   await app.listen({ host, port });
   const address = app.server.address();

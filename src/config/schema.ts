@@ -126,6 +126,13 @@ export const configSchema = z.looseObject({
             })
             .default({ fallbacks: [] }),
           models: z.record(z.string(), modelSettingsSchema).default({}),
+          /** Context windows below refuseBelow are refused (0: never), below warnBelow warned about. */
+          contextGuard: z
+            .strictObject({
+              refuseBelow: z.number().int().nonnegative().optional(),
+              warnBelow: z.number().int().nonnegative().optional(),
+            })
+            .optional(),
           experimental: z
             .looseObject({
               localModelLean: z.boolean().optional(),

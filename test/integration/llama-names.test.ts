@@ -18,7 +18,11 @@ if (typeof aliased === 'string' || typeof byPath === 'string') {
     ['started without --alias', byPath, ['tiny.gguf', 'tiny'], undefined],
   ] as const) {
     t.test(`${what}: a bare name reaches it`, async (t) => {
-      const relay = await startRelay({ models: { mode: 'replace', providers: { llamacpp: { baseUrl: server.baseUrl, models: [] } } } });
+      // The tiny test model reports a 2048-token window, under the default refuseBelow (16000).
+      const relay = await startRelay({
+        models: { mode: 'replace', providers: { llamacpp: { baseUrl: server.baseUrl, models: [] } } },
+        agents: { defaults: { contextGuard: { refuseBelow: 2048 } } },
+      });
       t.teardown(() => relay.close());
       const listed = (await (await fetch(`${relay.url}/v1/models`)).json()).data.map((m: any) => m.id);
       const expectedRef = ref ?? listed.find((id: string) => id.startsWith('llamacpp//') && id.endsWith('/tiny.gguf'));
