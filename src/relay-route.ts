@@ -38,7 +38,19 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     const resolved = resolveModel(state, body.model);
     const requested = resolved instanceof Promise ? await resolved : resolved;
     const ctx = createCallContext(app, request, reply, state);
-    const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
+    let tried = requested;
+    let outcome: Awaited<ReturnType<typeof runChain<RelayAnswer>>>;
+    try {
+      outcome = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => {
+        tried = t;
+        return spec.call(ctx, t, body, deadline);
+      });
+    } catch (err) {
+      // An error answer names the model whose error it is, as a success names the model that answered.
+      reply.header('x-lmrelay-model', tried.ref);
+      throw err;
+    }
+    const { target, attempts, value } = outcome;
     request.relayInfo = { model: target.ref, provider: target.provider.id, attempts, stream: value.kind === 'stream' };
     if (value.kind === 'json') {
       spec.onJson?.(ctx, target, body, value);
