@@ -5,6 +5,7 @@ import JSON5 from 'json5';
 import { configSchema, type Config } from './schema.js';
 import { substituteEnv } from './env.js';
 import { formatPath } from './path.js';
+import { knownKeysAt, nearestKey } from './suggest.js';
 import { builtinProvidersBeside, DEFAULT_CONFIG_TEXT } from './defaults.js';
 import { Catalog } from '../catalog.js';
 import { auditConfig, type SecurityFindings } from '../security/audit.js';
@@ -65,7 +66,7 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const substituted = substituteEnv(raw, env, problems);
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${describeIssue(issue)}`);
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue as Issue));
     throw new ConfigError(source, problems);
   }
   // models.mode "merge" keeps the built-in local servers beside the file's providers.
@@ -79,10 +80,32 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   return { config: deepFreeze(parsed.data), catalog, source, security, scrubber };
 }
 
-function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+/** One line per unknown key, with the nearest known key when it looks like a typo, else the known ones. */
+function unknownKeys(path: ReadonlyArray<PropertyKey>, keys: readonly string[]): string[] {
+  const known = knownKeysAt(configSchema, path);
+  return keys.map((key) => {
+    const near = nearestKey(key, known);
+    const help = near ? `did you mean "${near}"?` : known.length ? `known keys here: ${known.join(', ')}` : '';
+    return `${formatPath(path)}: unknown key "${key}"${help ? ` (${help})` : ''}`;
+  });
+}
+
+interface Issue {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  keys?: string[];
+  errors?: Issue[][];
+}
+
+function describeIssue(issue: Issue, base: PropertyKey[] = []): string[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys) return unknownKeys(path, issue.keys);
+  // A string-or-object value (an inbound key) given as an object: the object's own problems say more.
+  const objectBranch = issue.code === 'invalid_union' ? issue.errors?.find((branch) => branch.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys')) : undefined;
+  if (objectBranch) return objectBranch.flatMap((i) => describeIssue(i, path));
   // zod says "Invalid input: expected number, received string"; keep the useful half.
-  return issue.message.replace(/^Invalid input: /, '');
+  return [`${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
 }
 
 function deepFreeze<T>(value: T): T {

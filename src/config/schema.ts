@@ -106,19 +106,19 @@ export const stateSchema = z.strictObject({
     .optional(),
 });
 
-export const configSchema = z.looseObject({
+export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   state: stateSchema.default({}),
   models: z
-    .looseObject({
+    .strictObject({
       mode: z.enum(['merge', 'replace']).default('merge'),
       providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider ids may hold letters, digits, _ . -'), providerSchema).default({}),
     })
     .default({ mode: 'merge', providers: {} }),
   agents: z
-    .looseObject({
+    .strictObject({
       defaults: z
-        .looseObject({
+        .strictObject({
           model: z
             .strictObject({
               primary: z.string().optional(),
@@ -134,7 +134,7 @@ export const configSchema = z.looseObject({
             })
             .optional(),
           experimental: z
-            .looseObject({
+            .strictObject({
               localModelLean: z.boolean().optional(),
               leanDropTools: z.array(z.string()).optional(),
             })
