@@ -1,14 +1,20 @@
-/** lmrelay serve | check | models list */
-import { Command, Option } from 'commander';
+/** lmrelay serve | check | models list | doctor | config set */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { createLogger } from './logger.js';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickConfigSource } from './config/load.js';
 import { setConfigValue } from './config/edit.js';
 import { formatDoctorReport, runDoctor } from './doctor.js';
 import { startServer } from './server.js';
 
 export function buildCli(): Command {
-  const program = new Command('lmrelay').description('OpenAI-compatible reverse proxy for local and hosted LLM servers').showHelpAfterError();
+  const program = new Command('lmrelay')
+    .description('OpenAI-compatible reverse proxy for local and hosted LLM servers')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    // Usage mistakes end in one line and exit code 2 (set before the commands: they inherit it).
+    .exitOverride();
   const configOption = () => new Option('-c, --config <file>', 'JSON5 config file (default: ./lmrelay.json5, else the built-in local default)');
 
   program
@@ -18,9 +24,11 @@ export function buildCli(): Command {
     .option('--host <host>', 'address to listen on (default: server.host, 127.0.0.1)')
     .option('-p, --port <port>', 'port to listen on (default: server.port, 4000)', parsePort)
     .option('--pretty', 'human-readable logs')
-    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .addOption(new Option('--log-level <level>', 'log level (default: LOG_LEVEL, else info)').choices(LOG_LEVELS))
     .action(async (opts) => {
-      const logger = createLogger({ level: opts.logLevel, pretty: opts.pretty ?? (process.stdout.isTTY && !process.env.LOG_FORMAT) });
+      const level = opts.logLevel ?? process.env.LOG_LEVEL;
+      if (level !== undefined && !LOG_LEVELS.includes(level)) usageError(`LOG_LEVEL: "${level}" is not a log level (${LOG_LEVELS.join(', ')})`);
+      const logger = createLogger({ level, pretty: opts.pretty ?? (process.stdout.isTTY && !process.env.LOG_FORMAT) });
       try {
         await startServer({ configSource: pickConfigSource(opts.config), host: opts.host, port: opts.port, logger });
       } catch (err) {
@@ -112,10 +120,32 @@ export function buildCli(): Command {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${value}`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
   return port;
+}
+
+/** A mistake in how lmrelay was called: one line, exit code 2 (as commander's own). */
+function usageError(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+/** The version in lmrelay's package.json, from src/ (tsx) or dist/src/ (built). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (pkg.name === 'lmrelay') return pkg.version;
+    } catch {
+      // not here: one folder up
+    }
+  }
+  return 'unknown';
 }
 
 function fail(err: unknown): never {
@@ -125,5 +155,11 @@ function fail(err: unknown): never {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  await buildCli().parseAsync(argv);
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    // commander has already printed its one-line message; help and --version end well.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    throw err;
+  }
 }
