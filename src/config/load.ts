@@ -26,6 +26,8 @@ export interface LoadedConfig {
   security: SecurityFindings;
   /** Removes every configured key from text that leaves lmrelay. */
   scrubber: SecretScrubber;
+  /** The environment variables each `${NAME}` value came from, by config path. */
+  envRefs: ReadonlyMap<string, string[]>;
 }
 
 export const DEFAULT_CONFIG_FILE = 'lmrelay.json5';
@@ -63,7 +65,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
 
 export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: string[] = [];
-  const substituted = substituteEnv(raw, env, problems);
+  const envRefs = new Map<string, string[]>();
+  const substituted = substituteEnv(raw, env, problems, [], envRefs);
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(issue as Issue));
@@ -73,11 +76,11 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const builtin = parsed.data.models.mode === 'merge' ? builtinProvidersBeside(parsed.data.models.providers) : {};
   const catalog = new Catalog(parsed.data, problems, builtin);
   if (problems.length) throw new ConfigError(source, problems);
-  const security = auditConfig(parsed.data, catalog);
+  const security = auditConfig(parsed.data, catalog, envRefs);
   for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
   const inbound = (parsed.data.server.apiKeys ?? []).map((k) => (typeof k === 'string' ? k : k.key));
   const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...inbound]);
-  return { config: deepFreeze(parsed.data), catalog, source, security, scrubber };
+  return { config: deepFreeze(parsed.data), catalog, source, security, scrubber, envRefs };
 }
 
 /** One line per unknown key, with the nearest known key when it looks like a typo, else the known ones. */
