@@ -159,7 +159,7 @@ export async function main(argv = process.argv): Promise<void> {
     await buildCli().parseAsync(argv);
   } catch (err) {
     // commander has already printed its one-line message; help and --version end well.
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-    throw err;
+    if (!(err instanceof CommanderError)) throw err;
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
   }
 }
