@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickConfigSource } from './config/load.js';
 import { setConfigValue } from './config/edit.js';
-import { formatDoctorReport, runDoctor } from './doctor.js';
+import { formatDiagnosis, formatDoctorReport, PROBE_TIMEOUT_MS, runDoctor } from './doctor.js';
 import { startServer } from './server.js';
 
 export function buildCli(): Command {
@@ -68,8 +68,12 @@ export function buildCli(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (opts) => {
       try {
-        const report = await runDoctor(loadConfigFile(pickConfigSource(opts.config)));
-        console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report));
+        const loaded = loadConfigFile(pickConfigSource(opts.config));
+        const count = loaded.catalog.providers.size;
+        if (!opts.json) console.log(`probing ${count} provider${count === 1 ? '' : 's'} at once (each call waits at most ${PROBE_TIMEOUT_MS / 1000}s, or its timeoutSeconds)...`);
+        // A block per provider as soon as it is done, then the summary.
+        const report = await runDoctor(loaded, { onResult: opts.json ? undefined : (d) => console.log(formatDiagnosis(d)) });
+        console.log(opts.json ? JSON.stringify(report, null, 2) : `\n${formatDoctorReport(report)}`);
         process.exitCode = report.primaryUsable ? 0 : 1;
       } catch (err) {
         fail(err);
