@@ -29,3 +29,16 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
   }
   return value;
 }
+
+/**
+ * `LMRELAY_HOST`: the address to listen on when the file does not set `server.host` (the
+ * container image sets 0.0.0.0: loopback inside a container is unreachable from outside it).
+ */
+export function hostFromEnvironment(config: unknown, env: NodeJS.ProcessEnv): unknown {
+  const host = env.LMRELAY_HOST;
+  if (!host || !config || typeof config !== 'object' || Array.isArray(config)) return config;
+  const server = (config as { server?: unknown }).server;
+  if (server === undefined) return { ...config, server: { host } };
+  if (server && typeof server === 'object' && !Array.isArray(server) && (server as { host?: unknown }).host === undefined) return { ...config, server: { ...server, host } };
+  return config;
+}

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import JSON5 from 'json5';
 import { configSchema, type Config } from './schema.js';
-import { substituteEnv } from './env.js';
+import { hostFromEnvironment, substituteEnv } from './env.js';
 import { formatPath } from './path.js';
 import { knownKeysAt, nearestKey } from './suggest.js';
 import { builtinProvidersBeside, DEFAULT_CONFIG_TEXT } from './defaults.js';
@@ -67,7 +67,7 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const problems: string[] = [];
   const envRefs = new Map<string, string[]>();
   const substituted = substituteEnv(raw, env, problems, [], envRefs);
-  const parsed = configSchema.safeParse(substituted);
+  const parsed = configSchema.safeParse(hostFromEnvironment(substituted, env));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(issue as Issue));
     throw new ConfigError(source, problems);
