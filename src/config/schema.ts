@@ -89,7 +89,7 @@ export const serverSchema = z.strictObject({
   apiKeys: z.array(apiKeySchema).optional(),
   bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
-  /** How often /readyz probes the primary's chain. */
+  /** How often /readyz?deep probes the primary's chain. */
   readinessProbeSeconds: z.number().positive().default(15),
   /** Put GET /metrics behind server.apiKeys too. */
   metricsRequireAuth: z.boolean().default(false),
