@@ -84,3 +84,11 @@ t.test('unknown keys are refused at every level, with the nearest known key', as
   );
   t.same(problemsOf('{ Server: {} }'), ['(root): unknown key "Server" (did you mean "server"?)'], 'case');
 });
+
+t.test('LMRELAY_HOST is the address only when the file sets none', async (t) => {
+  const host = (text: string, env: NodeJS.ProcessEnv) => parseConfigText(text, 'test', env).config.server.host;
+  t.equal(host('{}', { LMRELAY_HOST: '0.0.0.0' }), '0.0.0.0');
+  t.equal(host('{ server: { port: 4001 } }', { LMRELAY_HOST: '::' }), '::');
+  t.equal(host('{ server: { host: "127.0.0.1" } }', { LMRELAY_HOST: '0.0.0.0' }), '127.0.0.1', 'the file wins');
+  t.equal(host('{}', {}), '127.0.0.1', 'loopback by default');
+});
