@@ -4,6 +4,7 @@
  */
 import type { Catalog } from './catalog.js';
 import type { RelayState } from './relay-state.js';
+import { BUILTIN_SOURCE } from './config/load.js';
 
 /** `lmstudio (http://127.0.0.1:1234/v1), ollama (...)`, or undefined when no provider discovers. */
 export function whereLmrelayLooks(catalog: Catalog): string | undefined {
@@ -20,7 +21,7 @@ export async function noModelsWarning(state: RelayState): Promise<string | undef
   if (reported.some((models) => models.length)) return undefined;
   const looked = whereLmrelayLooks(catalog);
   return (
-    `no models to serve: ${state.loaded.source} configures none` +
+    `no models to serve: ${state.loaded.source === BUILTIN_SOURCE ? 'no config file names one' : `${state.loaded.source} configures none`}` +
     (looked ? `, and no model server reports one at ${looked}` : '') +
     ': start a model server there, or add models.providers to the config file (lmrelay check validates it)'
   );
