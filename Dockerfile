@@ -12,15 +12,20 @@ RUN npx tsc -p tsconfig.build.json
 
 # Runtime stage: production dependencies and the compiled code only, as a non-root user.
 FROM node:22-slim
-ENV NODE_ENV=production LOG_FORMAT=json
+# LMRELAY_HOST: the address when the config does not set server.host; inside a container,
+# loopback would be unreachable from outside it.
+ENV NODE_ENV=production LOG_FORMAT=json LMRELAY_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY deploy/lmrelay.example.json5 /etc/lmrelay/lmrelay.json5
+# Serves with no arguments; mount your own config over this one.
+COPY deploy/lmrelay.container.json5 /etc/lmrelay/lmrelay.json5
 USER node
 EXPOSE 4000
+# A config with another server.port: set LMRELAY_PORT to it too, for this check.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:4000/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "bin/lmrelay.js", "serve", "--config", "/etc/lmrelay/lmrelay.json5", "--host", "0.0.0.0", "--port", "4000"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LMRELAY_PORT || 4000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Host and port come from the config (server.host, else LMRELAY_HOST; server.port).
+CMD ["node", "bin/lmrelay.js", "serve", "--config", "/etc/lmrelay/lmrelay.json5"]

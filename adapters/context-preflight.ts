@@ -25,14 +25,43 @@ export function estimatePromptTokens(body: Json): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-/** `bodyBytes`, the request's size, bounds the prompt: when even that fits, nothing is walked. */
-export function checkContextWindow(body: Json, ref: string, contextWindow: number | undefined, refuseBelow: number, bodyBytes?: number): void {
-  if (!contextWindow) return;
-  if (contextWindow < refuseBelow) {
-    throw new RelayError(
-      `${ref} has a context window of ${contextWindow} tokens, too small for this kind of request (at least ${refuseBelow} needed): raise the model server's context limit (and contextWindow in the config) or pick a larger model`,
-      { code: 'context_window_too_small', param: 'model', preflight: true, retryable: true },
+/** `agents.defaults.contextGuard`: below `refuseBelow` a model's requests are refused, below `warnBelow` it is warned about. */
+export interface ContextGuard {
+  refuseBelow: number;
+  warnBelow: number;
+}
+
+/** Agents' prompts do not fit below 16k; below 32k they soon will not. */
+export const DEFAULT_CONTEXT_GUARD: ContextGuard = Object.freeze({ refuseBelow: 16_000, warnBelow: 32_000 });
+
+/** What lmrelay does with a model of this window: the one verdict that `check`, `doctor` and requests share. */
+export function contextVerdict(contextWindow: number | undefined, guard: ContextGuard): 'ok' | 'warn' | 'refuse' {
+  if (!contextWindow) return 'ok';
+  if (contextWindow < guard.refuseBelow) return 'refuse';
+  return contextWindow < guard.warnBelow ? 'warn' : 'ok';
+}
+
+/** The words of that verdict, with the way out. */
+export function contextVerdictText(ref: string, contextWindow: number, guard: ContextGuard): string {
+  if (contextWindow < guard.refuseBelow) {
+    return (
+      `${ref} has a context window of ${contextWindow} tokens, too small for this kind of request (agents.defaults.contextGuard.refuseBelow: ${guard.refuseBelow}): ` +
+      `raise the model server's context limit (and contextWindow in the config), pick a larger model, or lower refuseBelow`
     );
+  }
+  return `${ref} has a context window of ${contextWindow} tokens, small for agents (agents.defaults.contextGuard.warnBelow: ${guard.warnBelow})`;
+}
+
+/** `bodyBytes`, the request's size, bounds the prompt: when even that fits, nothing is walked. */
+export function checkContextWindow(body: Json, ref: string, contextWindow: number | undefined, guard: ContextGuard, bodyBytes?: number): void {
+  if (!contextWindow) return;
+  if (contextWindow < guard.refuseBelow) {
+    throw new RelayError(contextVerdictText(ref, contextWindow, guard), {
+      code: 'context_window_too_small',
+      param: 'model',
+      preflight: true,
+      retryable: true,
+    });
   }
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || 0;
   if (bodyBytes !== undefined && Math.ceil(bodyBytes / CHARS_PER_TOKEN) + maxTokens <= contextWindow) return;

@@ -121,6 +121,7 @@ async function startLmrelay(upstream: number, slowUpstream: number): Promise<Tar
     JSON.stringify({
       server: { host: '127.0.0.1', port: 0 },
       models: {
+        mode: 'replace',
         providers: {
           bench: { baseUrl: `http://127.0.0.1:${upstream}/v1`, apiKey: 'bench-local', timeoutSeconds: 60, models: [{ id: 'bench', contextWindow: 131072, maxTokens: 4096 }] },
           slow: { baseUrl: `http://127.0.0.1:${slowUpstream}/v1`, apiKey: 'bench-local', models: [{ id: 'bench', contextWindow: 131072 }] },

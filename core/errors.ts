@@ -45,7 +45,7 @@ export const ERROR_CODES = {
   unsupported_tool: { status: 400, type: 'invalid_request_error' },
   unsupported_parameter: { status: 400, type: 'invalid_request_error' },
   unsupported_response_format: { status: 400, type: 'invalid_request_error' },
-  ambiguous_model: { status: 400, type: 'invalid_request_error' },
+  model_ambiguous: { status: 400, type: 'invalid_request_error' },
   context_window_too_small: { status: 400, type: 'invalid_request_error' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },

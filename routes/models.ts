@@ -41,9 +41,16 @@ async function listModels(state: RelayState, created: number): Promise<{ object:
   const discovered = await Promise.all(
     [...catalog.providers.values()].filter((p) => p.discover).map(async (p) => ({ provider: p, models: await discovery.models(p) })),
   );
+  const fileNames = new Map<string, string | undefined>();
   for (const { provider, models } of discovered) {
-    for (const m of models) add({ id: `${provider.id}/${m.id}`, object: 'model', created, owned_by: provider.id, root: m.id, context_window: m.contextWindow });
+    for (const m of models) {
+      add({ id: `${provider.id}/${m.id}`, object: 'model', created, owned_by: provider.id, root: m.id, context_window: m.contextWindow });
+      // A model reported by its file path is also listed by the file's name (when no other model has it).
+      const name = m.aliases?.[0];
+      if (name) fileNames.set(name, fileNames.has(name) ? undefined : `${provider.id}/${m.id}`);
+    }
   }
   for (const [alias, ref] of catalog.aliasEntries()) add({ id: alias, object: 'model', created, owned_by: 'lmrelay', root: ref });
+  for (const [name, ref] of fileNames) if (ref) add({ id: name, object: 'model', created, owned_by: 'lmrelay', root: ref });
   return { object: 'list', data };
 }

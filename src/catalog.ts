@@ -3,6 +3,7 @@
  * upstream id a ref names, its compat flags, params, and its fallback chain.
  */
 import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
+import { contextVerdict, contextVerdictText, DEFAULT_CONTEXT_GUARD, type ContextGuard } from '../adapters/context-preflight.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -32,6 +33,8 @@ export interface ResolvedProvider {
   refusal?: string;
   /** OpenAI's own API: OpenAI-only fields (store, service_tier, prompt cache) are passed, not stripped. */
   nativeOpenAI: boolean;
+  /** One of the local servers lmrelay looks for by itself (models.mode "merge"), not in the file. */
+  builtin: boolean;
 }
 
 export const OPENAI_API_HOST = 'api.openai.com';
@@ -52,16 +55,15 @@ export interface ModelTarget {
   params?: Record<string, unknown>;
   /** Input kinds the model takes (model `input`). */
   inputs?: readonly string[];
+  /** agents.defaults.contextGuard, with its defaults. */
+  contextGuard: ContextGuard;
 }
 
-/** Below this a model is refused (agents' prompts do not fit); below the warning level it is logged. */
-export const CONTEXT_REFUSE_BELOW = 16_000;
-export const CONTEXT_WARN_BELOW = 32_000;
 export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 
-export function resolveProvider(id: string, config: ProviderConfig): ResolvedProvider {
+export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
   const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const headers: Record<string, string> = {};
@@ -92,6 +94,7 @@ export function resolveProvider(id: string, config: ProviderConfig): ResolvedPro
     discover: config.discover ?? (config.models.length === 0 && config.api !== 'anthropic-messages'),
     open: config.models.length === 0,
     nativeOpenAI: url.hostname === OPENAI_API_HOST,
+    builtin,
   };
 }
 
@@ -106,25 +109,30 @@ export class Catalog {
   private readonly lean: { all: boolean; tools: readonly string[] };
   /** Things worth saying at load that do not make the config invalid. */
   readonly warnings: string[] = [];
+  /** Models whose requests will be refused (context too small): `check` fails, the server still starts. */
+  readonly errors: string[] = [];
+  readonly contextGuard: ContextGuard;
 
-  constructor(config: Config, readonly problems: string[] = []) {
+  /** `builtin`: local servers looked for beside the configured providers (models.mode "merge"). */
+  constructor(config: Config, readonly problems: string[] = [], builtin: Readonly<Record<string, ProviderConfig>> = {}) {
     const providers = new Map<string, ResolvedProvider>();
     for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
+    for (const [id, p] of Object.entries(builtin)) providers.set(id, resolveProvider(id, p, true));
     this.providers = providers;
     this.settings = config.agents.defaults.models;
     const experimental = config.agents.defaults.experimental;
     this.lean = { all: experimental?.localModelLean === true, tools: experimental?.leanDropTools ?? DEFAULT_LEAN_DROP_TOOLS };
     const defaults = config.agents.defaults.model;
+    this.contextGuard = Object.freeze({ ...DEFAULT_CONTEXT_GUARD, ...config.agents.defaults.contextGuard });
 
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {
         this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
         const window = model.contextWindow;
-        if (window !== undefined && window < CONTEXT_WARN_BELOW) {
-          this.warnings.push(
-            `models.providers.${provider.id}.models[${i}].contextWindow: ${window} tokens is small for agents (below ${CONTEXT_WARN_BELOW})` +
-              (window < CONTEXT_REFUSE_BELOW ? `; requests to it are refused below ${CONTEXT_REFUSE_BELOW}: raise the server's context limit or pick a larger model` : ''),
-          );
+        const verdict = contextVerdict(window, this.contextGuard);
+        if (verdict !== 'ok') {
+          const text = `models.providers.${provider.id}.models[${i}].contextWindow: ${contextVerdictText(`${provider.id}/${model.id}`, window!, this.contextGuard)}`;
+          (verdict === 'refuse' ? this.errors : this.warnings).push(verdict === 'refuse' ? `${text} (its requests are refused)` : text);
         }
       });
     }
@@ -165,6 +173,11 @@ export class Catalog {
   resolve(name: string | undefined | null): ModelTarget | undefined {
     if (!name || name === 'default') return this.primary ? this.targets.get(this.primary) : undefined;
     return this.resolveName(name) ?? this.adHoc(name);
+  }
+
+  /** Configured models listed under this bare id (or display name): more than one is ambiguous. */
+  bareMatches(name: string): ModelTarget[] {
+    return this.list().filter((t) => t.upstreamModel === name || t.model?.name === name);
   }
 
   /** The requested model, then its fallbacks (its own, else the defaults), duplicates dropped. */
@@ -233,6 +246,7 @@ export class Catalog {
       contextWindow: model?.contextWindow,
       params: settings?.params,
       inputs: model?.input,
+      contextGuard: this.contextGuard,
     };
   }
 

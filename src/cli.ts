@@ -1,14 +1,20 @@
-/** lmrelay serve | check | models list */
-import { Command, Option } from 'commander';
+/** lmrelay serve | check | models list | doctor | config set */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { createLogger } from './logger.js';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickConfigSource } from './config/load.js';
 import { setConfigValue } from './config/edit.js';
-import { formatDoctorReport, runDoctor } from './doctor.js';
+import { formatDiagnosis, formatDoctorReport, PROBE_TIMEOUT_MS, runDoctor } from './doctor.js';
 import { startServer } from './server.js';
 
 export function buildCli(): Command {
-  const program = new Command('lmrelay').description('OpenAI-compatible reverse proxy for local and hosted LLM servers').showHelpAfterError();
+  const program = new Command('lmrelay')
+    .description('OpenAI-compatible reverse proxy for local and hosted LLM servers')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    // Usage mistakes end in one line and exit code 2 (set before the commands: they inherit it).
+    .exitOverride();
   const configOption = () => new Option('-c, --config <file>', 'JSON5 config file (default: ./lmrelay.json5, else the built-in local default)');
 
   program
@@ -18,9 +24,11 @@ export function buildCli(): Command {
     .option('--host <host>', 'address to listen on (default: server.host, 127.0.0.1)')
     .option('-p, --port <port>', 'port to listen on (default: server.port, 4000)', parsePort)
     .option('--pretty', 'human-readable logs')
-    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .addOption(new Option('--log-level <level>', 'log level (default: LOG_LEVEL, else info)').choices(LOG_LEVELS))
     .action(async (opts) => {
-      const logger = createLogger({ level: opts.logLevel, pretty: opts.pretty ?? (process.stdout.isTTY && !process.env.LOG_FORMAT) });
+      const level = opts.logLevel ?? process.env.LOG_LEVEL;
+      if (level !== undefined && !LOG_LEVELS.includes(level)) usageError(`LOG_LEVEL: "${level}" is not a log level (${LOG_LEVELS.join(', ')})`);
+      const logger = createLogger({ level, pretty: opts.pretty ?? (process.stdout.isTTY && !process.env.LOG_FORMAT) });
       try {
         await startServer({ configSource: pickConfigSource(opts.config), host: opts.host, port: opts.port, logger });
       } catch (err) {
@@ -37,11 +45,17 @@ export function buildCli(): Command {
         const loaded = loadConfigFile(pickConfigSource(opts.config));
         const models = loaded.catalog.list().length;
         for (const warning of [...loaded.catalog.warnings, ...loaded.security.warnings]) console.log(`warning: ${warning}`);
-        if (loaded.security.errors.length) {
-          for (const error of loaded.security.errors) console.error(`error: ${error}`);
+        const errors = [...loaded.catalog.errors, ...loaded.security.errors];
+        if (errors.length) {
+          for (const error of errors) console.error(`error: ${error}`);
           process.exit(1);
         }
-        console.log(`${loaded.source}: valid (${loaded.catalog.providers.size} providers, ${models} models${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})`);
+        const configured = [...loaded.catalog.providers.values()].filter((p) => !p.builtin).length;
+        const builtin = [...loaded.catalog.providers.values()].filter((p) => p.builtin).map((p) => `${p.id} ${p.origin}`);
+        console.log(
+          `${loaded.source}: valid (${plural(configured, 'provider')}, ${plural(models, 'model')}${loaded.catalog.primary ? `, primary ${loaded.catalog.primary}` : ''})` +
+            (builtin.length ? `; models.mode "merge" also lists what these local servers report: ${builtin.join(', ')}` : ''),
+        );
       } catch (err) {
         fail(err);
       }
@@ -54,8 +68,12 @@ export function buildCli(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (opts) => {
       try {
-        const report = await runDoctor(loadConfigFile(pickConfigSource(opts.config)));
-        console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report));
+        const loaded = loadConfigFile(pickConfigSource(opts.config));
+        const count = loaded.catalog.providers.size;
+        if (!opts.json) console.log(`probing ${count} provider${count === 1 ? '' : 's'} at once (each call waits at most ${PROBE_TIMEOUT_MS / 1000}s, or its timeoutSeconds)...`);
+        // A block per provider as soon as it is done, then the summary.
+        const report = await runDoctor(loaded, { onResult: opts.json ? undefined : (d) => console.log(formatDiagnosis(d)) });
+        console.log(opts.json ? JSON.stringify(report, null, 2) : `\n${formatDoctorReport(report)}`);
         process.exitCode = report.primaryUsable ? 0 : 1;
       } catch (err) {
         fail(err);
@@ -96,7 +114,7 @@ export function buildCli(): Command {
           console.log([target.ref, ...marks.filter(Boolean)].join('\t'));
         }
         const open = [...catalog.providers.values()].filter((p) => p.open);
-        for (const p of open) console.log(`${p.id}/*\tany model the server at ${p.origin}${p.basePath} reports`);
+        for (const p of open) console.log(`${p.id}/*\tany model the server at ${p.origin}${p.basePath} reports${p.builtin ? ' (built-in, models.mode "merge")' : ''}`);
       } catch (err) {
         fail(err);
       }
@@ -104,10 +122,34 @@ export function buildCli(): Command {
   return program;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${value}`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
   return port;
+}
+
+/** A mistake in how lmrelay was called: one line, exit code 2 (as commander's own). */
+function usageError(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+/** The version in lmrelay's package.json, from src/ (tsx) or dist/src/ (built). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (pkg.name === 'lmrelay') return pkg.version;
+    } catch {
+      // not here: one folder up
+    }
+  }
+  return 'unknown';
 }
 
 function fail(err: unknown): never {
@@ -117,5 +159,11 @@ function fail(err: unknown): never {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  await buildCli().parseAsync(argv);
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    // commander has already printed its one-line message; help and --version end well.
+    if (!(err instanceof CommanderError)) throw err;
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  }
 }

@@ -4,6 +4,7 @@ import type { RelayMetrics } from './metrics.js';
 import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import type { ClientAbort } from './upstream/client-abort.js';
+import type { ModelTarget } from './catalog.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
@@ -25,6 +26,11 @@ export interface CallContext {
   bodyBytes?: number;
   /** Counts upstream usage: token metrics, and the inbound key's token budget. */
   countUsage: (providerId: string, ref: string, usage: unknown) => void;
+  /**
+   * The model's context window: configured, else what its server reports (discovered models are
+   * guarded like configured ones). Sync unless the server was never asked.
+   */
+  contextWindowOf: (target: ModelTarget) => number | undefined | Promise<number | undefined>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
 }

@@ -12,6 +12,8 @@ export const DISCOVERY_TTL_MS = 5000;
 export interface DiscoveredModel {
   id: string;
   contextWindow?: number;
+  /** Other names it answers to: the base name of a model file the server reports by its path. */
+  aliases?: string[];
 }
 
 /** Told of each list a server reported (metrics give those models labels of their own). */
@@ -19,6 +21,8 @@ export type OnReported = (provider: ResolvedProvider, models: DiscoveredModel[])
 
 export class ModelDiscovery {
   private readonly cache = new Map<string, { at: number; models: Promise<DiscoveredModel[]> }>();
+  /** The last list each provider answered, for callers that must not wait. */
+  private readonly last = new Map<string, DiscoveredModel[]>();
 
   constructor(
     private readonly pools: UpstreamPools,
@@ -35,6 +39,15 @@ export class ModelDiscovery {
     return models;
   }
 
+  /**
+   * The last list a provider reported, at once (refreshed in the background when old); only
+   * the first call for a provider waits for the server.
+   */
+  known(provider: ResolvedProvider): DiscoveredModel[] | Promise<DiscoveredModel[]> {
+    const models = this.models(provider);
+    return this.last.get(provider.id) ?? models;
+  }
+
   /** A fresh `GET /models` (no cache): did the server answer 200 in time? */
   async reachable(provider: ResolvedProvider): Promise<boolean> {
     return (await this.get(provider)) !== undefined;
@@ -44,6 +57,7 @@ export class ModelDiscovery {
     const json = await this.get(provider);
     const models = json === undefined ? [] : parseModelList(json);
     this.onReported?.(provider, models);
+    this.last.set(provider.id, models);
     return models;
   }
 
@@ -75,7 +89,34 @@ export function parseModelList(json: any): DiscoveredModel[] {
     const id = typeof m?.id === 'string' ? m.id : typeof m?.name === 'string' ? m.name : undefined;
     if (!id) continue;
     const ctx = m.max_model_len ?? m.meta?.n_ctx ?? m.context_length;
-    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined });
+    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined, aliases: fileAliases(id) });
   }
   return out;
+}
+
+/**
+ * The window the context guard goes by: the configured one, else, for a provider that lists
+ * what its server reports, the server's own. `doctor` and requests both ask this.
+ */
+export function guardedWindow(provider: ResolvedProvider, configured: number | undefined, id: string, reported: readonly DiscoveredModel[]): number | undefined {
+  if (configured !== undefined || !provider.discover) return configured;
+  return findDiscovered(reported, id)?.contextWindow;
+}
+
+/** The model a list holds under this id or alias. */
+export function findDiscovered(models: readonly DiscoveredModel[], name: string): DiscoveredModel | undefined {
+  return models.find((m) => m.id === name) ?? models.find((m) => m.aliases?.includes(name));
+}
+
+/**
+ * llama.cpp started without `--alias` (and vLLM serving a folder) report the model's file path
+ * as its id: its base name, with and without `.gguf`, is easier to type.
+ */
+export function fileAliases(id: string): string[] | undefined {
+  const isPath = /^(\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/])/.test(id) || /[\\/][^\\/]+\.gguf$/i.test(id);
+  if (!isPath) return undefined;
+  const base = id.split(/[\\/]/).filter(Boolean).at(-1);
+  if (!base) return undefined;
+  const stem = base.replace(/\.gguf$/i, '');
+  return stem && stem !== base ? [base, stem] : [base];
 }

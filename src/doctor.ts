@@ -1,20 +1,34 @@
 /**
  * `lmrelay doctor`: probes every provider the way a user would with curl (GET /models, then a
- * one-token chat), and says what works and the usual fix for what does not.
+ * one-token call in the provider's own API), all providers at once, and says for each what it
+ * tried (method and URL), what works, and the usual fix for what does not.
  */
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
 import { RelayState } from './relay-state.js';
-import { parseModelList } from './discovery.js';
+import { guardedWindow, parseModelList, type DiscoveredModel } from './discovery.js';
+import { contextVerdict, contextVerdictText } from '../adapters/context-preflight.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
 import { BodyTooLargeError } from './upstream/exchange.js';
 import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
+import { requestLine } from './upstream/failure-text.js';
 import type { Api } from './config/schema.js';
+
+/** One request doctor made: `GET http://…/v1/models` and what came of it. */
+export interface Probe {
+  request: string;
+  outcome: string;
+  ok: boolean;
+}
 
 export interface ProviderDiagnosis {
   provider: string;
+  api: Api;
+  baseUrl: string;
+  /** One of the local servers lmrelay looks for by itself (models.mode "merge"). */
+  builtin: boolean;
   reachable: boolean;
   latencyMs?: number;
   reported: string[];
@@ -22,6 +36,9 @@ export interface ProviderDiagnosis {
   contextWindow?: number;
   apiWorks?: Api;
   chatOk: boolean;
+  /** Requests to its model are refused (context window below agents.defaults.contextGuard.refuseBelow). */
+  refused?: boolean;
+  probes: Probe[];
   problems: string[];
   fixes: string[];
 }
@@ -32,12 +49,24 @@ export interface DoctorReport {
   primaryUsable: boolean;
 }
 
-const PROBE_TIMEOUT_MS = 10_000;
+export const PROBE_TIMEOUT_MS = 10_000;
 
-export async function runDoctor(loaded: LoadedConfig, options: { lookup?: LookupFunction } = {}): Promise<DoctorReport> {
+export interface DoctorOptions {
+  lookup?: LookupFunction;
+  /** Called with each provider's diagnosis as soon as it is done (providers are probed at once). */
+  onResult?: (d: ProviderDiagnosis) => void;
+}
+
+export async function runDoctor(loaded: LoadedConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
   const state = new RelayState(loaded, options.lookup);
   try {
-    const providers = await Promise.all([...loaded.catalog.providers.values()].map((p) => diagnose(state, p)));
+    const providers = await Promise.all(
+      [...loaded.catalog.providers.values()].map(async (p) => {
+        const d = await diagnose(state, p);
+        options.onResult?.(d);
+        return d;
+      }),
+    );
     const primary = loaded.catalog.primary;
     const primaryProvider = primary ? loaded.catalog.resolve(primary)?.provider.id : undefined;
     const primaryUsable = primaryProvider ? providers.some((d) => d.provider === primaryProvider && d.chatOk) : providers.some((d) => d.chatOk);
@@ -48,7 +77,19 @@ export async function runDoctor(loaded: LoadedConfig, options: { lookup?: Lookup
 }
 
 async function diagnose(state: RelayState, p: ResolvedProvider): Promise<ProviderDiagnosis> {
-  const d: ProviderDiagnosis = { provider: p.id, reachable: false, reported: [], configured: p.config.models.map((m) => m.id), chatOk: false, problems: [], fixes: [] };
+  const d: ProviderDiagnosis = {
+    provider: p.id,
+    api: p.api,
+    baseUrl: `${p.origin}${p.basePath}`,
+    builtin: p.builtin,
+    reachable: false,
+    reported: [],
+    configured: p.config.models.map((m) => m.id),
+    chatOk: false,
+    probes: [],
+    problems: [],
+    fixes: [],
+  };
   if (p.refusal) {
     d.problems.push(p.refusal);
     d.fixes.push('set a real apiKey ("${ENV_NAME}") for this hosted provider');
@@ -57,22 +98,16 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
   const started = performance.now();
   const models = await call(state, p, 'GET', '/models');
   d.latencyMs = Math.round(performance.now() - started);
-  if (models.error) {
-    d.problems.push(models.error);
-    d.fixes.push(fixFor(models.error, models.kind));
+  let list: DiscoveredModel[] = [];
+  if (models.status === 200 && models.json) list = parseModelList(models.json);
+  d.probes.push({ request: requestLine(p, '/models', 'GET'), outcome: models.error ?? `${models.status}, ${list.length} model${list.length === 1 ? '' : 's'}`, ok: !models.error });
+  if (models.status === undefined) {
+    if (!p.builtin) d.fixes.push(fixFor(models.error ?? '', models.kind));
     return d;
   }
   d.reachable = true;
-  if (models.status === 200 && models.json) {
-    const list = parseModelList(models.json);
-    d.reported = list.map((m) => m.id);
-    d.contextWindow = list.find((m) => m.contextWindow)?.contextWindow;
-  } else d.problems.push(`GET /models answered HTTP ${models.status}`);
-  const missing = d.configured.filter((id) => d.reported.length && !d.reported.includes(id));
-  if (missing.length) {
-    d.problems.push(`configured but not reported by the server: ${missing.join(', ')}`);
-    d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
-  }
+  d.reported = list.map((m) => m.id);
+  d.contextWindow = list.find((m) => m.contextWindow)?.contextWindow;
   const configuredModel = p.config.models[0];
   const model = configuredModel?.id ?? d.reported[0];
   if (!model) {
@@ -80,32 +115,73 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     d.fixes.push('load a model in the server');
     return d;
   }
+  // The verdict requests will get (agents.defaults.contextGuard), from the same window they go by.
+  const window = guardedWindow(p, configuredModel?.contextWindow, model, list);
+  const verdict = contextVerdict(window, state.catalog.contextGuard);
+  if (verdict !== 'ok') {
+    d.problems.push(contextVerdictText(`${p.id}/${model}`, window!, state.catalog.contextGuard));
+    if (verdict === 'refuse') {
+      d.refused = true;
+      d.fixes.push("raise the server's context length (llama.cpp -c, vLLM --max-model-len) or lower agents.defaults.contextGuard.refuseBelow");
+    }
+  }
   if (configuredModel?.contextWindow && d.contextWindow && d.contextWindow < configuredModel.contextWindow) {
     d.problems.push(`the server's context window (${d.contextWindow}) is smaller than the configured contextWindow (${configuredModel.contextWindow})`);
     d.fixes.push("raise the server's context length (e.g. -c / --max-model-len) or lower contextWindow");
   }
-  for (const api of p.api === 'openai-responses' ? (['openai-responses', 'openai-completions'] as const) : (['openai-completions', 'openai-responses'] as const)) {
-    const result = await chatProbe(state, p, api, model, configuredModel?.compat?.requiresStringContent === true);
-    if (result.ok) {
-      d.apiWorks = api;
-      d.chatOk = api === p.api;
-      if (api !== p.api) d.fixes.push(`set api: "${api}" (the configured "${p.api}" failed)`);
-      if (result.needsStringContent && !configuredModel?.compat?.requiresStringContent) d.fixes.push('add compat.requiresStringContent: true (the server rejects content arrays)');
-      break;
+  const stringOnly = configuredModel?.compat?.requiresStringContent === true;
+  const own = await chatProbe(state, p, p.api, model, stringOnly);
+  d.probes.push(own.probe);
+  if (own.ok) {
+    d.apiWorks = p.api;
+    d.chatOk = !d.refused;
+    if (own.needsStringContent && !stringOnly) d.fixes.push('add compat.requiresStringContent: true (the server rejects content arrays)');
+  } else {
+    if (own.kind === 'http_4xx' && /model/i.test(own.error ?? '') && /not found|does not exist|unknown/i.test(own.error ?? '')) d.fixes.push('model unloaded? cold start: load it in the server');
+    else if (own.kind?.endsWith('timeout')) d.fixes.push(fixFor(own.error ?? '', own.kind));
+    else if (/\b401\b|\b403\b/.test(own.error ?? '')) d.fixes.push('check apiKey');
+    // The endpoint is missing: maybe the server speaks the other OpenAI API.
+    const other = p.api === 'openai-completions' ? 'openai-responses' : p.api === 'openai-responses' ? 'openai-completions' : undefined;
+    if (other && (own.status === 404 || own.status === 405)) {
+      const alt = await chatProbe(state, p, other, model, stringOnly);
+      d.probes.push(alt.probe);
+      if (alt.ok) {
+        d.apiWorks = other;
+        d.fixes.push(`set api: "${other}" (the configured "${p.api}" failed)`);
+      }
     }
-    d.problems.push(`${api}: ${result.error}`);
-    if (result.kind === 'http_4xx' && /model/i.test(result.error ?? '') && /not found|does not exist|unknown/i.test(result.error ?? '')) d.fixes.push('model unloaded? cold start: load it in the server');
+  }
+  // A server that serves one model and answered under the configured name (llama.cpp, MLX)
+  // answers to any name: its own id for the model is no reason to complain.
+  const answersAnyName = own.ok && d.reported.length === 1;
+  const missing = answersAnyName ? [] : d.configured.filter((id) => d.reported.length && !d.reported.includes(id));
+  if (missing.length) {
+    d.problems.push(`configured but not reported by the server: ${missing.join(', ')}`);
+    d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
   }
   return d;
 }
 
-async function chatProbe(state: RelayState, p: ResolvedProvider, api: Api, model: string, stringOnly: boolean) {
+interface ChatProbe {
+  ok: boolean;
+  status?: number;
+  error?: string;
+  kind?: string;
+  needsStringContent: boolean;
+  probe: Probe;
+}
+
+const PROBE_PATHS: Record<Api, string> = { 'openai-completions': '/chat/completions', 'openai-responses': '/responses', 'anthropic-messages': '/messages' };
+
+async function chatProbe(state: RelayState, p: ResolvedProvider, api: Api, model: string, stringOnly: boolean): Promise<ChatProbe> {
   const parts = [{ type: 'text', text: 'Say OK.' }];
   const body = (content: unknown) =>
     api === 'openai-completions'
       ? { model, messages: [{ role: 'user', content }], max_tokens: 1, stream: false }
-      : { model, input: [{ role: 'user', content: typeof content === 'string' ? content : [{ type: 'input_text', text: 'Say OK.' }] }], max_output_tokens: 16 };
-  const path = api === 'openai-completions' ? '/chat/completions' : '/responses';
+      : api === 'anthropic-messages'
+        ? { model, messages: [{ role: 'user', content }], max_tokens: 1 }
+        : { model, input: [{ role: 'user', content: typeof content === 'string' ? content : [{ type: 'input_text', text: 'Say OK.' }] }], max_output_tokens: 16 };
+  const path = PROBE_PATHS[api];
   let res = await call(state, p, 'POST', path, body(stringOnly ? 'Say OK.' : parts));
   let needsStringContent = false;
   if (!stringOnly && res.status === 400 && /string|content/i.test(res.error ?? '')) {
@@ -115,7 +191,9 @@ async function chatProbe(state: RelayState, p: ResolvedProvider, api: Api, model
       res = retry;
     }
   }
-  return { ok: res.status === 200 && !res.error, error: res.error, kind: res.kind, needsStringContent };
+  const ok = res.status === 200 && !res.error;
+  const probe = { request: `${requestLine(p, path)} (${api}, model ${model})`, outcome: res.error ?? `${res.status}${needsStringContent ? ' with string content only' : ''}`, ok };
+  return { ok, status: res.status, error: res.error, kind: res.kind, needsStringContent, probe };
 }
 
 interface CallResult {
@@ -126,27 +204,33 @@ interface CallResult {
 }
 
 async function call(state: RelayState, p: ResolvedProvider, method: 'GET' | 'POST', path: string, body?: unknown): Promise<CallResult> {
+  const limitMs = Math.min(PROBE_TIMEOUT_MS, p.timeouts.totalMs);
   try {
     const res = await state.pools.forProvider(p).request({
       method,
       path: p.basePath + path,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...p.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(Math.min(PROBE_TIMEOUT_MS, p.timeouts.totalMs)),
+      signal: AbortSignal.timeout(limitMs),
     });
     const text = await readBounded(res, PROBE_BODY_LIMIT);
     if (res.statusCode >= 400) {
-      return { status: res.statusCode, error: `HTTP ${res.statusCode}: ${upstreamErrorMessage(text, res.statusCode)}`, kind: res.statusCode >= 500 ? 'http_5xx' : 'http_4xx' };
+      return { status: res.statusCode, error: `answered ${res.statusCode} ${upstreamErrorMessage(text, res.statusCode).replace(/^upstream answered HTTP \d+ /, '')}`, kind: res.statusCode >= 500 ? 'http_5xx' : 'http_4xx' };
     }
     try {
       return { status: res.statusCode, json: JSON.parse(text) };
     } catch {
-      return { status: res.statusCode, error: 'answered something that is not JSON', kind: 'bad_response' };
+      return { status: res.statusCode, error: `answered ${res.statusCode} with something that is not JSON`, kind: 'bad_response' };
     }
   } catch (err) {
     if (err instanceof BodyTooLargeError) return { error: `${method} ${path} answered more than ${PROBE_BODY_LIMIT / 1048576} MiB`, kind: 'bad_response' };
-    const e = (err as Error)?.name === 'TimeoutError' ? { message: `no answer in ${PROBE_TIMEOUT_MS / 1000}s`, failureKind: 'total_timeout' } : classifyError(err, p.id);
-    return { error: e.message, kind: e.failureKind };
+    if ((err as Error)?.name === 'TimeoutError') {
+      const why = limitMs < PROBE_TIMEOUT_MS ? `timeoutSeconds: ${limitMs / 1000}` : `doctor waits at most ${PROBE_TIMEOUT_MS / 1000}s`;
+      return { error: `no answer in ${limitMs / 1000}s (${why})`, kind: 'total_timeout' };
+    }
+    const e = classifyError(err, p.id);
+    // Said under the provider's name already: drop the classifier's and the policy's own prefixes.
+    return { error: e.message.replace(`${p.id}: `, '').replace(`provider ${p.id}: `, ''), kind: e.failureKind };
   }
 }
 
@@ -155,13 +239,39 @@ function fixFor(error: string, kind?: string): string {
   if (kind === 'connect_refused') return 'is the server running, on this port? (start it, or fix baseUrl)';
   if (kind === 'dns') return 'the host name does not resolve: fix baseUrl';
   if (kind?.endsWith('timeout')) return 'model loading? cold start can take minutes: raise timeoutSeconds / firstTokenTimeoutSeconds';
-  if (/401|403/.test(error)) return 'check apiKey';
+  if (/\b401\b|\b403\b/.test(error)) return 'check apiKey';
   return 'see the error above';
 }
 
+/** The word in front of a provider's lines. */
+function verdictOf(d: ProviderDiagnosis): string {
+  if (d.chatOk) return 'ok';
+  if (d.builtin && !d.reachable) return 'absent';
+  return d.refused ? 'REFUSED' : 'FAIL';
+}
+
+/** One provider's block, printed as soon as it is done: what was tried, what came of it, the fixes. */
+export function formatDiagnosis(d: ProviderDiagnosis): string {
+  const verdict = verdictOf(d);
+  const where = `${d.provider} (${d.builtin ? 'built-in, ' : ''}${d.api}, ${d.baseUrl})`;
+  if (verdict === 'absent') return `${verdict.padEnd(8)}${where}: not running`;
+  const facts = d.reachable
+    ? [`${d.reported.length} model${d.reported.length === 1 ? '' : 's'} reported`, d.contextWindow ? `context ${d.contextWindow}` : '', d.latencyMs !== undefined ? `${d.latencyMs} ms` : ''].filter(Boolean).join(', ')
+    : d.probes.length
+      ? 'not reachable'
+      : 'not probed';
+  const lines = [`${verdict.padEnd(8)}${where}: ${facts}`];
+  for (const probe of d.probes) lines.push(`          ${probe.request}: ${probe.outcome}`);
+  for (const problem of d.problems) lines.push(`          problem: ${problem}`);
+  for (const fix of [...new Set(d.fixes)]) lines.push(`          fix: ${fix}`);
+  return lines.join('\n');
+}
+
+/** The summary after every provider's block: a table, then the verdict on the primary. */
 export function formatDoctorReport(report: DoctorReport): string {
   const rows = [['provider', 'reachable', 'latency', 'models (server/config)', 'api that works', 'context', 'status']];
   for (const d of report.providers) {
+    if (d.builtin && !d.reachable) continue;
     rows.push([
       d.provider,
       d.reachable ? 'yes' : 'no',
@@ -169,15 +279,11 @@ export function formatDoctorReport(report: DoctorReport): string {
       `${d.reported.length}/${d.configured.length}`,
       d.apiWorks ?? '-',
       d.contextWindow ? String(d.contextWindow) : '-',
-      d.chatOk ? 'ok' : 'FAIL',
+      verdictOf(d),
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
-  for (const d of report.providers) {
-    for (const problem of d.problems) lines.push(`${d.provider}: ${problem}`);
-    for (const fix of [...new Set(d.fixes)]) lines.push(`${d.provider}: fix: ${fix}`);
-  }
   lines.push(report.primary ? `primary ${report.primary}: ${report.primaryUsable ? 'usable' : 'UNUSABLE'}` : `no primary configured: ${report.primaryUsable ? 'some provider works' : 'no provider works'}`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * Readiness: is the primary (or some model of its chain) answering? A background probe asks
  * each provider of that chain for `GET /models` every few seconds; a real request that
- * succeeds counts as a probe too. /readyz is 200 when one of them answered recently.
+ * succeeds counts as a probe too. /readyz?deep is 200 when one of them answered recently.
  */
 import type { RelayServices } from './services.js';
 import type { ResolvedProvider } from './catalog.js';

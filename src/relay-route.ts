@@ -48,7 +48,19 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     info.model = requested.ref;
     info.provider = requested.provider.id;
     learnModelLabel(app, state, requested);
-    const { target, attempts, value } = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => spec.call(ctx, t, body, deadline));
+    let tried = requested;
+    let outcome: Awaited<ReturnType<typeof runChain<RelayAnswer>>>;
+    try {
+      outcome = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => {
+        tried = t;
+        return spec.call(ctx, t, body, deadline);
+      });
+    } catch (err) {
+      // An error answer names the model whose error it is, as a success names the model that answered.
+      reply.header('x-lmrelay-model', headerValue(tried.ref));
+      throw err;
+    }
+    const { target, attempts, value } = outcome;
     info.model = target.ref;
     info.provider = target.provider.id;
     info.attempts = attempts;

@@ -22,7 +22,7 @@ export function reloadConfig(app: FastifyInstance, source: string, logger: Logge
     app.relay.replace(loaded);
     const after = loaded.config.server;
     if (before.host !== after.host || before.port !== after.port) logger.warn('server.host/port changed: they take effect on restart');
-    for (const warning of [...loaded.catalog.warnings, ...loaded.security.warnings]) logger.warn(warning);
+    for (const warning of [...loaded.catalog.warnings, ...loaded.catalog.errors, ...loaded.security.warnings]) logger.warn(warning);
     logger.info({ config: source, models: loaded.catalog.list().length }, 'config reloaded');
     return { ok: true };
   } catch (err) {

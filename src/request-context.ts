@@ -10,6 +10,8 @@ import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
+import type { ModelTarget } from './catalog.js';
+import { guardedWindow, type DiscoveredModel } from './discovery.js';
 
 class RequestCallContext implements CallContext {
   readonly id: string;
@@ -51,6 +53,13 @@ class RequestCallContext implements CallContext {
 
   scrub(text: string): string {
     return this.state.loaded.scrubber.scrub(text);
+  }
+
+  contextWindowOf(target: ModelTarget): number | undefined | Promise<number | undefined> {
+    if (target.contextWindow !== undefined || !target.provider.discover) return target.contextWindow;
+    const known = this.state.discovery.known(target.provider);
+    const windowIn = (models: DiscoveredModel[]) => guardedWindow(target.provider, undefined, target.upstreamModel, models);
+    return Array.isArray(known) ? windowIn(known) : known.then(windowIn);
   }
 
   onSuccess(providerId: string): void {

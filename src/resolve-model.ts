@@ -3,6 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget } from './catalog.js';
 import type { RelayState } from './relay-state.js';
 import { RelayError } from '../core/errors.js';
+import { findDiscovered } from './discovery.js';
+import { whereLmrelayLooks } from './model-servers.js';
 
 /** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
 export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
@@ -18,8 +20,20 @@ async function resolveSlow(state: RelayState, name: string | undefined): Promise
       const target = first && state.catalog.resolve(`${provider.id}/${first.id}`);
       if (target) return target;
     }
-    throw new RelayError('no model given and no default model: set agents.defaults.model.primary, or start a model server', {
+    const looked = whereLmrelayLooks(state.catalog);
+    const message = looked
+      ? `no model given, no agents.defaults.model.primary, and no model server was found: lmrelay looked at ${looked}; start a model server, or set a primary model`
+      : 'no model given and no default model: set agents.defaults.model.primary';
+    throw new RelayError(message, {
       code: 'model_not_found',
+      param: 'model',
+    });
+  }
+  const candidates = await bareIdCandidates(state, name);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    throw new RelayError(`The model \`${name}\` is offered by several providers: ${candidates.map((c) => c.ref).join(', ')}; send one of these refs`, {
+      code: 'model_ambiguous',
       param: 'model',
     });
   }
@@ -27,6 +41,19 @@ async function resolveSlow(state: RelayState, name: string | undefined): Promise
     code: 'model_not_found',
     param: 'model',
   });
+}
+
+/** Every model listed (configured, or reported by a running server) under this bare id or alias. */
+async function bareIdCandidates(state: RelayState, name: string): Promise<ModelTarget[]> {
+  const found = new Map(state.catalog.bareMatches(name).map((t) => [t.ref, t]));
+  const discovering = [...state.catalog.providers.values()].filter((p) => p.discover);
+  const reported = await Promise.all(discovering.map(async (p) => ({ provider: p, model: findDiscovered(await state.discovery.models(p), name) })));
+  for (const { provider, model } of reported) {
+    // A provider with a models list serves only its list, whatever its server reports.
+    const target = model && state.catalog.resolve(`${provider.id}/${model.id}`);
+    if (target && !found.has(target.ref)) found.set(target.ref, target);
+  }
+  return [...found.values()];
 }
 
 /** `x-lmrelay-fallbacks: none` asks for the requested model alone. */

@@ -5,6 +5,8 @@ import { buildApp } from './app.js';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import { isLoopbackHost } from './net/hosts.js';
 import { watchConfig } from './reload.js';
+import { noModelsWarning } from './model-servers.js';
+import { auditInboundKeys } from './security/audit.js';
 
 export interface StartOptions {
   configSource: string;
@@ -15,18 +17,24 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions): Promise<FastifyInstance> {
   const loaded = loadConfigFile(opts.configSource);
-  const app = await buildApp(loaded, { logger: opts.logger });
   const host = opts.host ?? loaded.config.server.host;
   const port = opts.port ?? loaded.config.server.port;
+  // Inbound keys are judged for the address really used (--host may override the file).
+  const inbound = auditInboundKeys(loaded.config, host, loaded.envRefs);
+  if (inbound.errors.length) throw new Error(`refusing to start: ${inbound.errors.join('; ')}`);
+  const app = await buildApp(loaded, { logger: opts.logger });
   warnIfExposed(loaded, host, opts.logger);
   for (const warning of loaded.catalog.warnings) opts.logger.warn(warning);
-  // The exposure warning is said above for the address really used (--host may override).
-  for (const warning of loaded.security.warnings.filter((w) => !w.startsWith('server.host:'))) opts.logger.warn(warning);
-  for (const error of loaded.security.errors) opts.logger.error(`${error} (its requests will be refused)`);
+  // The exposure and inbound-key findings are said here for the address really used.
+  const forFileHost = (w: string) => w.startsWith('server.host:') || w.startsWith('server.apiKeys');
+  for (const warning of [...loaded.security.warnings.filter((w) => !forFileHost(w)), ...inbound.warnings]) opts.logger.warn(warning);
+  for (const error of loaded.catalog.errors) opts.logger.error(error);
+  for (const error of loaded.security.errors.filter((e) => !forFileHost(e))) opts.logger.error(`${error} (its requests will be refused)`);
   await app.listen({ host, port });
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);
   opts.logger.info({ address: shown, config: loaded.source, models: loaded.catalog.list().length }, `lmrelay listening on ${shown}`);
+  void noModelsWarning(app.relay.state).then((warning) => warning && opts.logger.warn(warning));
   const stopWatching = watchConfig(app, opts.configSource, opts.logger);
   installSignals(app, opts.logger, stopWatching);
   return app;

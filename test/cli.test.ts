@@ -1,7 +1,7 @@
 /** The CLI as a user runs it: a real process. */
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,4 +52,33 @@ t.test('serve: zero config starts and answers, with nothing else running', async
   t.ok(Array.isArray(models.data));
   await stop(child);
   t.equal(child.exitCode, 0, 'SIGTERM exits 0');
+});
+
+t.test('usage mistakes: one line on stderr, exit code 2, no stack trace', async (t) => {
+  for (const [args, env, said] of [
+    [['serve', '--port', 'abc'], {}, /^error: option '-p, --port <port>' argument 'abc' is invalid\. a port is a whole number from 0 to 65535\.$/],
+    [['serve', '--port', '70000'], {}, /argument '70000' is invalid/],
+    [['serve', '--port', '-1'], {}, /error: /],
+    [['serve', '--log-level', 'bogus'], {}, /^error: option '--log-level <level>' argument 'bogus' is invalid\. Allowed choices are trace, debug, info, warn, error, fatal, silent\.$/],
+    [['serve'], { LOG_LEVEL: 'bogus' }, /^error: LOG_LEVEL: "bogus" is not a log level/],
+    [['--bogus'], {}, /^error: unknown option '--bogus'$/],
+    [['check', '--nope'], {}, /^error: unknown option '--nope'$/],
+  ] as const) {
+    const out = spawnSync(process.execPath, ['--import', TSX_IMPORT, MAIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+    const what = `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}${args.join(' ')}`;
+    t.equal(out.status, 2, `${what}: exit 2`);
+    const lines = out.stderr.trim().split('\n');
+    t.equal(lines.length, 1, `${what}: one line (${out.stderr})`);
+    t.match(lines[0], said, what);
+    t.notMatch(out.stderr, /^\s+at /m, `${what}: no stack trace`);
+  }
+});
+
+t.test('--version and -v print the version', async (t) => {
+  const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+  for (const flag of ['--version', '-v']) {
+    const out = run([flag]);
+    t.equal(out.status, 0, flag);
+    t.equal(out.stdout.trim(), version, flag);
+  }
 });

@@ -3,9 +3,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import JSON5 from 'json5';
 import { configSchema, type Config } from './schema.js';
-import { substituteEnv } from './env.js';
+import { hostFromEnvironment, substituteEnv } from './env.js';
 import { formatPath } from './path.js';
-import { DEFAULT_CONFIG_TEXT } from './defaults.js';
+import { knownKeysAt, nearestKey } from './suggest.js';
+import { builtinProvidersBeside, DEFAULT_CONFIG_TEXT } from './defaults.js';
 import { Catalog } from '../catalog.js';
 import { auditConfig, type SecurityFindings } from '../security/audit.js';
 import { SecretScrubber } from '../security/scrub.js';
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   security: SecurityFindings;
   /** Removes every configured key from text that leaves lmrelay. */
   scrubber: SecretScrubber;
+  /** The environment variables each `${NAME}` value came from, by config path. */
+  envRefs: ReadonlyMap<string, string[]>;
 }
 
 export const DEFAULT_CONFIG_FILE = 'lmrelay.json5';
@@ -62,25 +65,50 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
 
 export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: string[] = [];
-  const substituted = substituteEnv(raw, env, problems);
-  const parsed = configSchema.safeParse(substituted);
+  const envRefs = new Map<string, string[]>();
+  const substituted = substituteEnv(raw, env, problems, [], envRefs);
+  const parsed = configSchema.safeParse(hostFromEnvironment(substituted, env));
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${describeIssue(issue)}`);
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue as Issue));
     throw new ConfigError(source, problems);
   }
-  const catalog = new Catalog(parsed.data, problems);
+  // models.mode "merge" keeps the built-in local servers beside the file's providers.
+  const builtin = parsed.data.models.mode === 'merge' ? builtinProvidersBeside(parsed.data.models.providers) : {};
+  const catalog = new Catalog(parsed.data, problems, builtin);
   if (problems.length) throw new ConfigError(source, problems);
-  const security = auditConfig(parsed.data, catalog);
+  const security = auditConfig(parsed.data, catalog, envRefs);
   for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
   const inbound = (parsed.data.server.apiKeys ?? []).map((k) => (typeof k === 'string' ? k : k.key));
   const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...inbound]);
-  return { config: deepFreeze(parsed.data), catalog, source, security, scrubber };
+  return { config: deepFreeze(parsed.data), catalog, source, security, scrubber, envRefs };
 }
 
-function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+/** One line per unknown key, with the nearest known key when it looks like a typo, else the known ones. */
+function unknownKeys(path: ReadonlyArray<PropertyKey>, keys: readonly string[]): string[] {
+  const known = knownKeysAt(configSchema, path);
+  return keys.map((key) => {
+    const near = nearestKey(key, known);
+    const help = near ? `did you mean "${near}"?` : known.length ? `known keys here: ${known.join(', ')}` : '';
+    return `${formatPath(path)}: unknown key "${key}"${help ? ` (${help})` : ''}`;
+  });
+}
+
+interface Issue {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  keys?: string[];
+  errors?: Issue[][];
+}
+
+function describeIssue(issue: Issue, base: PropertyKey[] = []): string[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys) return unknownKeys(path, issue.keys);
+  // A string-or-object value (an inbound key) given as an object: the object's own problems say more.
+  const objectBranch = issue.code === 'invalid_union' ? issue.errors?.find((branch) => branch.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys')) : undefined;
+  if (objectBranch) return objectBranch.flatMap((i) => describeIssue(i, path));
   // zod says "Invalid input: expected number, received string"; keep the useful half.
-  return issue.message.replace(/^Invalid input: /, '');
+  return [`${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
 }
 
 function deepFreeze<T>(value: T): T {

@@ -95,7 +95,7 @@ export const serverSchema = z.strictObject({
   /** Longest time an answer may sit unread by a client that stopped reading before its connection is closed. */
   clientWriteTimeoutSeconds: z.number().positive().default(30),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
-  /** How often /readyz probes the primary's chain. */
+  /** How often /readyz?deep probes the primary's chain. */
   readinessProbeSeconds: z.number().positive().default(15),
   /** Put GET /metrics behind server.apiKeys too. */
   metricsRequireAuth: z.boolean().default(false),
@@ -112,19 +112,19 @@ export const stateSchema = z.strictObject({
     .optional(),
 });
 
-export const configSchema = z.looseObject({
+export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   state: stateSchema.default({}),
   models: z
-    .looseObject({
+    .strictObject({
       mode: z.enum(['merge', 'replace']).default('merge'),
       providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider ids may hold letters, digits, _ . -'), providerSchema).default({}),
     })
     .default({ mode: 'merge', providers: {} }),
   agents: z
-    .looseObject({
+    .strictObject({
       defaults: z
-        .looseObject({
+        .strictObject({
           model: z
             .strictObject({
               primary: z.string().optional(),
@@ -132,8 +132,15 @@ export const configSchema = z.looseObject({
             })
             .default({ fallbacks: [] }),
           models: z.record(z.string(), modelSettingsSchema).default({}),
+          /** Context windows below refuseBelow are refused (0: never), below warnBelow warned about. */
+          contextGuard: z
+            .strictObject({
+              refuseBelow: z.number().int().nonnegative().optional(),
+              warnBelow: z.number().int().nonnegative().optional(),
+            })
+            .optional(),
           experimental: z
-            .looseObject({
+            .strictObject({
               localModelLean: z.boolean().optional(),
               leanDropTools: z.array(z.string()).optional(),
             })

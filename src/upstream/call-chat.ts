@@ -15,7 +15,6 @@ import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-
 import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
 import { repairChatCompletion, repairChatStream, repairMayApply, type AnswerOptions } from '../../adapters/chat-answer.js';
-import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../../core/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callChatCompletions } from './chat-completions.js';
@@ -33,7 +32,8 @@ const warnedNoTools = new WeakSet<ModelTarget>();
 
 export async function callChat(ctx: CallContext, target: ModelTarget, client: ChatRequest, deadline: CallDeadline): Promise<ChatAnswer> {
   const payload = shapeChatRequest(client, target);
-  checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW, ctx.bodyBytes);
+  const window = ctx.contextWindowOf(target);
+  checkContextWindow(payload, target.ref, window instanceof Promise ? await window : window, target.contextGuard, ctx.bodyBytes);
   if (target.compat.supportsTools === false && client.tools?.length && !warnedNoTools.has(target)) {
     warnedNoTools.add(target);
     ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);

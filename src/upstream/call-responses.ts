@@ -13,7 +13,6 @@ import { chatStreamToResponsesEvents } from '../../adapters/responses/chat-strea
 import { fillResponsesStreamFields } from '../../adapters/responses/fill-stream-fields.js';
 import { usageTap } from '../../adapters/stream-usage.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
-import { CONTEXT_REFUSE_BELOW } from '../catalog.js';
 import type { Frame, FrameTransform } from '../../core/frame.js';
 import type { CallDeadline } from './deadline.js';
 import { callResponsesApi } from './responses-api.js';
@@ -33,7 +32,8 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
     const shaped = applyParams(client, target.params);
     shaped.model = target.upstreamModel;
     const payload = target.provider.nativeOpenAI ? shaped : stripOpenAIOnlyFields(shaped);
-    checkContextWindow(payload, target.ref, target.contextWindow, CONTEXT_REFUSE_BELOW, ctx.bodyBytes);
+    const window = ctx.contextWindowOf(target);
+    checkContextWindow(payload, target.ref, window instanceof Promise ? await window : window, target.contextGuard, ctx.bodyBytes);
     const result = await callResponsesApi(ctx, target, payload, deadline);
     if (result.kind === 'json') {
       countUsage(result.body.usage);

@@ -6,6 +6,7 @@ import { classifyError, classifyRedirect, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
 import { RelayError } from '../../core/errors.js';
 import { startExchange, type ExchangeHead } from './exchange.js';
+import { httpFailureText, nameRequest } from './failure-text.js';
 
 /** Error bodies are read up to this size; the rest is dropped (an HTML page can be huge). */
 export const ERROR_BODY_LIMIT = 64 * 1024;
@@ -42,14 +43,17 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     deadline.watch(exchange);
     res = await exchange.head;
   } catch (err) {
-    throw classifyError(err, label, deadline.reason);
+    throw nameRequest(classifyError(err, label, deadline.reason), label, provider, opts.path);
   }
   if (res.status >= 300) {
     const text = await res.body.text(ERROR_BODY_LIMIT, true).catch((err) => {
       throw classifyError(err, label, deadline.reason);
     });
     if (res.status < 400) throw classifyRedirect(res.status, res.headers.location, label);
-    throw classifyStatus(res.status, upstreamErrorMessage(text, res.status), label, retryAfter(res.headers['retry-after']));
+    const message = upstreamErrorMessage(text, res.status);
+    const failure = classifyStatus(res.status, message, label, retryAfter(res.headers['retry-after']));
+    failure.message = httpFailureText(label, provider, opts.path, res.status, message);
+    throw failure;
   }
   return res;
 }

@@ -68,3 +68,27 @@ t.test('the built-in default targets the usual local ports', async (t) => {
   const ports = [...catalog.providers.values()].map((p) => `${p.id}:${new URL(p.origin).port}:${p.api}`);
   t.same(ports, ['lmstudio:1234:openai-responses', 'ollama:11434:openai-completions', 'vllm:8000:openai-completions', 'llamacpp:8080:openai-completions']);
 });
+
+t.test('unknown keys are refused at every level, with the nearest known key', async (t) => {
+  t.same(problemsOf('{ modles: { providers: {} } }'), ['(root): unknown key "modles" (did you mean "models"?)']);
+  t.same(problemsOf('{ sever: { port: 1 }, agent: {} }'), ['(root): unknown key "sever" (did you mean "server"?)', '(root): unknown key "agent" (did you mean "agents"?)']);
+  t.same(problemsOf('{ models: { mdoe: "merge" } }'), ['models: unknown key "mdoe" (did you mean "mode"?)']);
+  t.same(problemsOf('{ agents: { defaults: { model: { primary: "a/b", fallback: [] } } } }'), ['agents.defaults.model: unknown key "fallback" (did you mean "fallbacks"?)']);
+  t.same(problemsOf('{ agents: { defaults: { workspace: "~/w" } } }'), ['agents.defaults: unknown key "workspace" (known keys here: model, models, contextGuard, experimental)']);
+  t.same(problemsOf('{ agents: { defualts: {} } }'), ['agents: unknown key "defualts" (did you mean "defaults"?)']);
+  t.same(problemsOf('{ agents: { defaults: { experimental: { localModelLeen: true } } } }'), ['agents.defaults.experimental: unknown key "localModelLeen" (did you mean "localModelLean"?)']);
+  t.same(problemsOf('{ server: { apiKeys: [{ key: "k-0123456789abc", nmae: "team" }] } }'), ['server.apiKeys[0]: unknown key "nmae" (did you mean "name"?)']);
+  t.same(
+    problemsOf('{ models: { providers: { a: { baseUrl: "http://127.0.0.1:1/v1", models: [{ id: "m", compat: { requireStringContent: true } }] } } } }'),
+    ['models.providers.a.models[0].compat: unknown key "requireStringContent" (did you mean "requiresStringContent"?)'],
+  );
+  t.same(problemsOf('{ Server: {} }'), ['(root): unknown key "Server" (did you mean "server"?)'], 'case');
+});
+
+t.test('LMRELAY_HOST is the address only when the file sets none', async (t) => {
+  const host = (text: string, env: NodeJS.ProcessEnv) => parseConfigText(text, 'test', env).config.server.host;
+  t.equal(host('{}', { LMRELAY_HOST: '0.0.0.0' }), '0.0.0.0');
+  t.equal(host('{ server: { port: 4001 } }', { LMRELAY_HOST: '::' }), '::');
+  t.equal(host('{ server: { host: "127.0.0.1" } }', { LMRELAY_HOST: '0.0.0.0' }), '127.0.0.1', 'the file wins');
+  t.equal(host('{}', {}), '127.0.0.1', 'loopback by default');
+});

@@ -30,11 +30,11 @@ export function findLlama(): { bin?: string; model?: string; reason?: string } {
   }
 }
 
-export async function startLlama(): Promise<LlamaServer | string> {
+export async function startLlama(extraArgs: string[] = []): Promise<LlamaServer | string> {
   const found = findLlama();
   if (!found.bin) return found.reason!;
   const port = await closedPort();
-  const child = spawn(found.bin, ['-m', found.model!, '--host', '127.0.0.1', '--port', String(port), '-t', '2', '-c', '4096', '--jinja', '--no-webui'], {
+  const child = spawn(found.bin, ['-m', found.model!, '--host', '127.0.0.1', '--port', String(port), '-t', '2', '-c', '4096', '--jinja', '--no-webui', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -3,19 +3,27 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMock, closedPort, type MockUpstream } from '../helpers/mock.js';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { startMock, closedPort, stop, TSX_IMPORT, type MockUpstream } from '../helpers/mock.js';
+import { runCli, MAIN } from '../helpers/cli.js';
 import { validateConfig } from '../../src/config/load.js';
-import { runDoctor } from '../../src/doctor.js';
+import { formatDiagnosis, runDoctor } from '../../src/doctor.js';
 import { staticLookup } from '../helpers/relay.js';
 
 let vllm: MockUpstream;
 let responsesOnly: MockUpstream;
+let llamacpp: MockUpstream;
+let anthropic: MockUpstream;
 t.before(async () => {
-  [vllm, responsesOnly] = await Promise.all([startMock('vllm', ['--models', 'Qwen/Qwen3-8B,strict-content']), startMock('lmstudio', ['--only', 'responses', '--models', 'gpt-oss'])]);
+  [vllm, responsesOnly, llamacpp, anthropic] = await Promise.all([
+    startMock('vllm', ['--models', 'Qwen/Qwen3-8B,strict-content']),
+    startMock('lmstudio', ['--only', 'responses', '--models', 'gpt-oss']),
+    startMock('llamacpp', ['--models', '/models/qwen3-8b-q4_k_m.gguf']),
+    startMock('anthropic'),
+  ]);
 });
 t.teardown(async () => {
-  await Promise.all([vllm.close(), responsesOnly.close()]);
+  await Promise.all([vllm.close(), responsesOnly.close(), llamacpp.close(), anthropic.close()]);
 });
 
 t.test('each failure mode gets its usual fix', async (t) => {
@@ -66,4 +74,61 @@ t.test('the CLI prints a table and exits non-zero when the primary is unusable',
   const no = runCli(['doctor', '--config', bad]);
   t.equal(no.status, 1);
   t.match(no.stdout, /primary d\/m: UNUSABLE/);
+});
+
+t.test('each provider in its own API, the URL tried, the real timeout, no repeated names', async (t) => {
+  const loaded = validateConfig(
+    {
+      models: {
+        mode: 'replace',
+        providers: {
+          // README's llama.cpp recipe: llama.cpp reports its file path and answers to any name.
+          llamacpp: { baseUrl: llamacpp.baseUrl, apiKey: 'llama-local', models: [{ id: 'local', contextWindow: 32768 }] },
+          claude: { baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-api03-Zx81kQp0aLm2Nn7', api: 'anthropic-messages', models: [{ id: 'claude-sonnet-4-5' }] },
+          slow: { baseUrl: vllm.baseUrl, timeoutSeconds: 1, models: [{ id: 'hang' }] },
+          lan: { baseUrl: 'http://gpu.lan:8000/v1', models: [{ id: 'm' }] },
+        },
+      },
+    },
+    'test',
+    {},
+  );
+  const report = await runDoctor(loaded, { lookup: staticLookup({ 'gpu.lan': '192.168.7.7' }) });
+  const by = Object.fromEntries(report.providers.map((d) => [d.provider, d]));
+  t.match(by.llamacpp, { chatOk: true, problems: [] }, 'no "configured but not reported" for a one-model server that answered');
+  t.match(by.claude, { chatOk: true, apiWorks: 'anthropic-messages' });
+  t.match(by.claude.probes.map((p) => p.request), [`GET ${anthropic.baseUrl}/models`, `POST ${anthropic.baseUrl}/messages (anthropic-messages, model claude-sonnet-4-5)`]);
+  t.match(by.slow.probes[1], { request: `POST ${vllm.baseUrl}/chat/completions (openai-completions, model hang)`, outcome: 'no answer in 1s (timeoutSeconds: 1)', ok: false });
+  t.match(by.slow.fixes.join(), /cold start/);
+  t.match(by.lan.probes[0], { request: 'GET http://gpu.lan:8000/v1/models', ok: false });
+  t.match(by.lan.probes[0].outcome, /^gpu\.lan resolves to private address 192\.168\.7\.7/);
+  const text = report.providers.map(formatDiagnosis).join('\n');
+  t.notMatch(text, /\b(\w+): \1:/, 'no name said twice');
+  t.notMatch(text, /provider lan:/);
+  t.match(text, /^FAIL    lan \(openai-completions, http:\/\/gpu\.lan:8000\/v1\): not reachable\n {10}GET http:\/\/gpu\.lan:8000\/v1\/models: gpu\.lan resolves/m);
+  t.match(text, /^ {10}fix: needs allowPrivateNetwork/m);
+});
+
+t.test('the CLI prints each provider as soon as it is done, before slower ones finish', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrelay-doctor-live-'));
+  const file = join(dir, 'live.json5');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      models: { mode: 'replace', providers: { fast: { baseUrl: vllm.baseUrl, models: [{ id: 'Qwen/Qwen3-8B' }] }, slow: { baseUrl: vllm.baseUrl, timeoutSeconds: 3, models: [{ id: 'hang' }] } } },
+    }),
+  );
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'doctor', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => stop(child));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const until = Date.now() + 20_000;
+  while (!/^ok +fast /m.test(out) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  t.match(out, /^probing 2 providers at once/, 'says what it does first');
+  t.match(out, /^ok +fast \(openai-completions, http:\/\/127\.0\.0\.1:\d+\/v1\): 2 models reported/m, 'the fast one is printed');
+  t.notMatch(out, /slow \(/, 'while the slow one is still being probed');
+  t.equal(child.exitCode, null, 'and doctor is still running');
+  await new Promise((r) => child.once('exit', r));
+  t.match(out, /^FAIL +slow .*\n.*\n {10}POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions \(openai-completions, model hang\): no answer in 3s \(timeoutSeconds: 3\)$/m);
+  t.match(out, /\nprovider +reachable +latency/);
 });

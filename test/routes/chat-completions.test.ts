@@ -146,11 +146,11 @@ t.test('errors are OpenAI-shaped with the right status', async (t) => {
 
   const rejected = await postJson(url, { model: 'vllm/status-400', messages: [{ role: 'user', content: 'hi' }] });
   t.equal(rejected.status, 400, 'upstream 4xx passes through');
-  t.equal(rejected.json.error.message, 'mock vllm failure 400');
+  t.match(rejected.json.error.message, /^vllm\/status-400: POST \S+ answered 400 mock vllm failure 400$/);
 
   const unreachable = await postJson(url, { model: 'down/anything', messages: [{ role: 'user', content: 'hi' }] });
   t.equal(unreachable.status, 502);
-  t.match(unreachable.json.error.message, /down\/anything: connection refused/);
+  t.match(unreachable.json.error.message, /down\/anything: POST \S+: connection refused/);
   t.notMatch(unreachable.text, /at \w+ \(|node:internal/, 'no stack trace');
 
   const sdkError = await relay.client.chat.completions.create({ model: 'nope/model', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);

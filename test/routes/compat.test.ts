@@ -208,5 +208,5 @@ t.test('context-window preflight', async (t) => {
   t.equal(moved.status, 200, 'goes to the next model of the chain with a larger window');
   t.equal(moved.headers.get('x-lmrelay-model'), 'on/ctx-200k');
   t.equal(moved.headers.get('x-lmrelay-attempts'), '1', 'the refused model was never called');
-  t.ok(relay.app.relay.state.catalog.warnings.some((w) => /on\.models\[11\]\.contextWindow: 8000/.test(w)), 'load-time warning names the model');
+  t.ok(relay.app.relay.state.catalog.errors.some((w) => /on\.models\[11\]\.contextWindow: on\/small has a context window of 8000 tokens/.test(w)), 'load-time error names the model');
 });

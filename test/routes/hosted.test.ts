@@ -174,7 +174,7 @@ t.test('529 overloaded and 429 Retry-After fall back to the local model', async 
   t.same(kinds.slice(-2), ['http_5xx', 'http_429']);
   const alone = await postJson(`${relay.url}/v1/chat/completions`, { model: 'anthropic/overloaded', messages: [{ role: 'user', content: 'hi' }] }, { 'x-lmrelay-fallbacks': 'none' });
   t.equal(alone.status, 502);
-  t.match(alone.json.error.message, /HTTP 529: Overloaded/);
+  t.match(alone.json.error.message, /answered 529 Overloaded/);
 });
 
 t.test('native OpenAI keeps OpenAI-only fields; OpenRouter gets its headers and region-pinned ids', async (t) => {

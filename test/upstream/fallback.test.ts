@@ -88,7 +88,7 @@ t.test('other 4xx are answered at once, not fallen back from', async (t) => {
   const relay = await start();
   const res = await ask(relay, 'flaky/status-400');
   t.equal(res.status, 400);
-  t.equal(res.json.error.message, 'mock vllm failure 400');
+  t.match(res.json.error.message, /^flaky\/status-400: POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered 400 mock vllm failure 400$/);
   t.same(failureKinds(relay), ['http_4xx']);
   const auth = await ask(relay, 'flaky/status-401');
   t.equal(auth.status, 401);
@@ -129,12 +129,12 @@ t.test('all attempts failing: one error listing each, 504 when the last was a ti
   const relay = await start(config(['hangs/hang']));
   const res = await ask(relay, 'refused/x');
   t.equal(res.status, 504);
-  t.match(res.json.error.message, /^refused\/x: connection refused.*; hangs\/hang: timeout after 0\.5s$/);
+  t.match(res.json.error.message, /^refused\/x: POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions: connection refused.*; hangs\/hang: POST \S+: timeout after 0\.5s$/);
   t.equal(res.json.error.code, 'upstream_timeout');
   const relay502 = await start(config(['flaky/status-500']));
   const res502 = await ask(relay502, 'refused/x');
   t.equal(res502.status, 502);
-  t.match(res502.json.error.message, /refused\/x: connection refused.*; flaky\/status-500: HTTP 500: mock vllm failure 500/);
+  t.match(res502.json.error.message, /refused\/x: POST \S+: connection refused.*; flaky\/status-500: POST \S+ answered 500 mock vllm failure 500/);
   await relay.close();
   await relay502.close();
 });

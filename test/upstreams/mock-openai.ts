@@ -40,6 +40,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: '' },
     chunks: { type: 'string', default: '' },
     'chunk-delay': { type: 'string', default: '0' },
+    /** Context window reported in GET /models (llama.cpp's meta.n_ctx). */
+    context: { type: 'string', default: '' },
     /** Serve only this API: chat | responses (both when unset). */
     only: { type: 'string', default: '' },
     /** GET /models answers a valid list of about this many MiB (a hostile or broken server). */
@@ -349,7 +351,7 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
 
 function models(res: ServerResponse) {
   if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
-  const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}) }));
+  const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}), ...(values.context ? { meta: { n_ctx: Number(values.context) } } : {}) }));
   sendJson(res, 200, { object: 'list', data });
 }
 
