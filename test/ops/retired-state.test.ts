@@ -12,7 +12,7 @@ t.before(async () => {
 t.teardown(() => mock.close());
 
 const config = (timeoutSeconds = 30) => ({
-  models: { providers: { v: { baseUrl: mock.baseUrl, timeoutSeconds, models: [{ id: 'slow-600' }, { id: 'quick' }] } } },
+  models: { mode: 'replace', providers: { v: { baseUrl: mock.baseUrl, timeoutSeconds, models: [{ id: 'slow-600' }, { id: 'quick' }] } } },
   agents: { defaults: { model: { primary: 'v/slow-600' } } },
 });
 

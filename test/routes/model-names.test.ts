@@ -71,7 +71,7 @@ t.test('an id two providers offer is a 400 naming both refs', async (t) => {
 });
 
 t.test('names no server reports, in other spellings, are 404', async (t) => {
-  for (const name of ['unlisted', 'ONLY-B', 'only-b ', '%6Fnly-b', 'only-b/', '/only-b', 'tiny.GGUF', 'models/tiny.gguf', 'x'.repeat(5000), 'ünïcødé']) {
+  for (const name of ['unlisted', 'ONLY-B', 'only-b ', '%6Fnly-b', 'only-b/', '/only-b', 'tiny.GGUF', 'models/tiny.gguf', 'x'.repeat(256), 'ünïcødé']) {
     const res = await chat(name);
     t.equal(res.status, 404, `${name.slice(0, 20)}: ${res.text.slice(0, 200)}`);
     t.equal(res.json?.error?.code, 'model_not_found');

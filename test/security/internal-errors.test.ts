@@ -62,7 +62,7 @@ function throwingStreamRoute(app: FastifyInstance): void {
 const user = [{ role: 'user', content: 'hi' }];
 const spareCalls = async () => (await second.requests()).filter((r) => r.method === 'POST').length;
 const metrics = async (relay: RelayUnderTest) => (await fetch(`${relay.url}/metrics`)).text();
-const readyz = async (relay: RelayUnderTest) => (await (await fetch(`${relay.url}/readyz`)).json()) as { providers: Array<{ provider: string; up: boolean; lastOkAgoMs: number | null; coolingDownMs: number }> };
+const readyz = async (relay: RelayUnderTest) => (await (await fetch(`${relay.url}/readyz?deep`)).json()) as { providers: Array<{ provider: string; up: boolean; lastOkAgoMs: number | null; coolingDownMs: number }> };
 
 t.test('malformed tools get a 400 naming the field, on both routes, and reach no upstream', async (t) => {
   const relay = await startRelay(config());

@@ -57,6 +57,17 @@ let aborted = 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for room to write (or the reader leaving), leaving no listener behind. */
+function waitDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
 function errorBody(status: number, message: string): unknown {
   switch (dialect) {
     case 'vllm':
@@ -198,7 +209,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const piece = 'x'.repeat(16 * 1024);
       for (let kb = 0; kb < Number(flood[1]) && !res.destroyed; kb += 16) {
-        if (!res.write(`data: ${JSON.stringify(chunk(model, { content: piece }))}\n\n`)) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (!res.write(`data: ${JSON.stringify(chunk(model, { content: piece }))}\n\n`)) await waitDrain(res);
       }
       res.end(`data: ${JSON.stringify(chunk(model, {}, 'stop'))}\n\ndata: [DONE]\n\n`);
       return;
@@ -364,7 +375,7 @@ async function hugeModelList(res: ServerResponse, bytes: number) {
     let piece = '';
     while (piece.length < 65536) piece += `,{"id":"huge-${i++}"}`;
     sent += piece.length;
-    if (!res.write(piece)) await new Promise((r) => res.once('drain', r).once('close', r));
+    if (!res.write(piece)) await waitDrain(res);
   }
   res.end(']}');
 }
