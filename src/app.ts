@@ -19,6 +19,7 @@ import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
 import responsesRoute from '../routes/responses.js';
+import embeddingsRoute from '../routes/embeddings/route.js';
 
 const NO_INFO: RelayInfo = {};
 
@@ -131,6 +132,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     await v1.register(modelsRoute);
     await v1.register(chatCompletionsRoute);
     await v1.register(responsesRoute);
+    await v1.register(embeddingsRoute);
   });
   return app;
 }

@@ -2,7 +2,7 @@
  * Everything derivable from config about models, computed once at load: which provider and
  * upstream id a ref names, its compat flags, params, and its fallback chain.
  */
-import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
+import type { Api, Compat, Config, ModelConfig, ModelKind, ModelSettings, ProviderConfig } from './config/schema.js';
 import { contextVerdict, contextVerdictText, DEFAULT_CONTEXT_GUARD, type ContextGuard } from '../adapters/context-preflight.js';
 
 export interface ProviderTimeouts {
@@ -57,6 +57,8 @@ export interface ModelTarget {
   inputs?: readonly string[];
   /** agents.defaults.contextGuard, with its defaults. */
   contextGuard: ContextGuard;
+  /** The model's `kind`: undefined serves either kind of request. */
+  kind?: ModelKind;
 }
 
 export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
@@ -101,10 +103,14 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
 export class Catalog {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly primary?: string;
+  /** The model of `/v1/embeddings` requests that name none (or `default`). */
+  readonly embeddingPrimary?: string;
   private readonly targets = new Map<string, ModelTarget>();
   private readonly aliases = new Map<string, string>();
   private readonly chains = new Map<string, readonly ModelTarget[]>();
   private readonly defaultFallbacks: readonly string[];
+  private readonly embeddingChains = new Map<string, readonly ModelTarget[]>();
+  private readonly embeddingFallbacks: readonly string[];
   private readonly settings: Record<string, ModelSettings>;
   private readonly lean: { all: boolean; tools: readonly string[] };
   /** Things worth saying at load that do not make the config invalid. */
@@ -154,7 +160,19 @@ export class Catalog {
     for (const [ref, settings] of Object.entries(this.settings)) {
       settings.fallbacks?.forEach((f, i) => this.resolveName(f) ?? this.targetForRef(f, `agents.defaults.models["${ref}"].fallbacks[${i}]`));
     }
-    for (const target of this.targets.values()) this.chains.set(target.ref, this.buildChain(target));
+    // Embeddings have their own chain: agents.defaults.embeddingModel, else the models of kind "embedding".
+    const embedding = config.agents.defaults.embeddingModel;
+    const marked = this.list().filter((t) => t.kind === 'embedding').map((t) => t.ref);
+    this.embeddingPrimary = embedding?.primary
+      ? (this.resolveName(embedding.primary) ?? this.targetForRef(embedding.primary, 'agents.defaults.embeddingModel.primary'))?.ref
+      : marked[0];
+    this.embeddingFallbacks = embedding?.fallbacks ?? marked;
+    embedding?.fallbacks?.forEach((ref, i) => this.resolveName(ref) ?? this.targetForRef(ref, `agents.defaults.embeddingModel.fallbacks[${i}]`));
+    for (const target of this.targets.values()) {
+      this.chains.set(target.ref, this.buildChain(target, 'chat'));
+      this.embeddingChains.set(target.ref, this.buildChain(target, 'embedding'));
+    }
+    this.warnOfKindMismatches();
   }
 
   /** Every configured model, in config order. */
@@ -170,8 +188,11 @@ export class Catalog {
    * Resolves what a client wrote in `model`: an alias, `default` (or nothing) for the
    * primary, `provider/model-id`, or a bare model id that one provider lists.
    */
-  resolve(name: string | undefined | null): ModelTarget | undefined {
-    if (!name || name === 'default') return this.primary ? this.targets.get(this.primary) : undefined;
+  resolve(name: string | undefined | null, kind: ModelKind = 'chat'): ModelTarget | undefined {
+    if (!name || name === 'default') {
+      const primary = kind === 'embedding' ? this.embeddingPrimary : this.primary;
+      return primary ? this.targets.get(primary) : undefined;
+    }
     return this.resolveName(name) ?? this.adHoc(name);
   }
 
@@ -180,9 +201,9 @@ export class Catalog {
     return this.list().filter((t) => t.upstreamModel === name || t.model?.name === name);
   }
 
-  /** The requested model, then its fallbacks (its own, else the defaults), duplicates dropped. */
-  chainFor(target: ModelTarget): readonly ModelTarget[] {
-    return this.chains.get(target.ref) ?? this.buildChain(target);
+  /** The requested model, then its fallbacks (its own, else the defaults of its kind), duplicates dropped. */
+  chainFor(target: ModelTarget, kind: ModelKind = 'chat'): readonly ModelTarget[] {
+    return (kind === 'embedding' ? this.embeddingChains : this.chains).get(target.ref) ?? this.buildChain(target, kind);
   }
 
   private resolveName(name: string): ModelTarget | undefined {
@@ -247,16 +268,29 @@ export class Catalog {
       params: settings?.params,
       inputs: model?.input,
       contextGuard: this.contextGuard,
+      kind: model?.kind,
     };
   }
 
-  private buildChain(target: ModelTarget): readonly ModelTarget[] {
-    const refs = target.settings?.fallbacks ?? this.defaultFallbacks;
+  private buildChain(target: ModelTarget, kind: ModelKind): readonly ModelTarget[] {
+    const refs = target.settings?.fallbacks ?? (kind === 'embedding' ? this.embeddingFallbacks : this.defaultFallbacks);
     const chain = [target];
     for (const ref of refs) {
       const next = this.resolveName(ref) ?? this.adHoc(ref);
       if (next && !chain.some((t) => t.ref === next.ref)) chain.push(next);
     }
     return Object.freeze(chain);
+  }
+
+  /** A chain that names a model of the other kind would send it requests it cannot serve. */
+  private warnOfKindMismatches(): void {
+    const check = (kind: ModelKind, where: string, refs: readonly (string | undefined)[]) => {
+      for (const ref of refs) {
+        const target = ref ? this.resolveName(ref) : undefined;
+        if (target?.kind && target.kind !== kind) this.warnings.push(`${where}: ${target.ref} is of kind "${target.kind}", so it cannot serve ${kind} requests`);
+      }
+    };
+    check('chat', 'agents.defaults.model', [this.primary, ...this.defaultFallbacks]);
+    check('embedding', 'agents.defaults.embeddingModel', [this.embeddingPrimary, ...this.embeddingFallbacks]);
   }
 }

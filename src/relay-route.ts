@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestSchema } from './requests/compiled-schema.js';
 import type { ModelTarget } from './catalog.js';
 import type { CallContext } from './context.js';
-import type { RelayError } from '../core/errors.js';
+import { RelayError } from '../core/errors.js';
+import type { ModelKind } from './config/schema.js';
 import type { Json } from '../adapters/types.js';
 import { validateBody } from './requests/validate.js';
 import { chainFor, resolveModel } from './resolve-model.js';
@@ -24,6 +25,8 @@ export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: '
 
 export interface RelayRouteSpec {
   schema: RequestSchema<unknown>;
+  /** The kind of model the route serves: its default model and fallbacks (default `chat`). */
+  kind?: ModelKind;
   call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
   /** After a JSON answer (e.g. count its usage). */
   onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: RelayAnswer & { kind: 'json' }) => void;
@@ -36,6 +39,7 @@ export interface RelayRouteSpec {
 }
 
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
+  const kind = spec.kind ?? 'chat';
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
     // Filled as the request goes: a request that fails is still logged and counted with what it asked for.
@@ -43,15 +47,16 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     const state = app.relay.state;
     // The context holds this state until the reply ends: a reload meanwhile leaves its pools open.
     const ctx = createCallContext(app, request, reply, state);
-    const resolved = resolveModel(state, body.model);
+    const resolved = resolveModel(state, body.model, kind);
     const requested = resolved instanceof Promise ? await resolved : resolved;
+    if (requested.kind !== undefined && requested.kind !== kind) throw wrongKind(requested, kind);
     info.model = requested.ref;
     info.provider = requested.provider.id;
     learnModelLabel(app, state, requested);
     let tried = requested;
     let outcome: Awaited<ReturnType<typeof runChain<RelayAnswer>>>;
     try {
-      outcome = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => {
+      outcome = await runChain(ctx, chainFor(state, requested, request.headers, kind), (t, deadline) => {
         tried = t;
         return spec.call(ctx, t, body, deadline);
       });
@@ -83,4 +88,9 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
  */
 function learnModelLabel(app: FastifyInstance, state: RelayState, target: ModelTarget): void {
   if (target.provider.discover && !app.relay.metrics.modelLabels.has(target.ref)) void state.discovery.models(target.provider);
+}
+
+function wrongKind(target: ModelTarget, kind: ModelKind): RelayError {
+  const use = target.kind === 'embedding' ? 'POST /v1/embeddings' : 'a chat route (/v1/chat/completions, /v1/responses)';
+  return new RelayError(`${target.ref} is a model of kind "${target.kind}", not ${kind}: send its requests to ${use}`, { code: 'invalid_value', param: 'model' });
 }

@@ -1,17 +1,25 @@
 /** From the client's `model` field to the chain of targets to try. */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget } from './catalog.js';
+import type { ModelKind } from './config/schema.js';
 import type { RelayState } from './relay-state.js';
 import { RelayError } from '../core/errors.js';
 import { findDiscovered } from './discovery.js';
 import { whereLmrelayLooks } from './model-servers.js';
 
 /** Synchronous when the catalog knows the name (the usual case): no promise on the hot path. */
-export function resolveModel(state: RelayState, name: string | undefined): ModelTarget | Promise<ModelTarget> {
-  return state.catalog.resolve(name) ?? resolveSlow(state, name);
+export function resolveModel(state: RelayState, name: string | undefined, kind: ModelKind = 'chat'): ModelTarget | Promise<ModelTarget> {
+  return state.catalog.resolve(name, kind) ?? resolveSlow(state, name, kind);
 }
 
-async function resolveSlow(state: RelayState, name: string | undefined): Promise<ModelTarget> {
+async function resolveSlow(state: RelayState, name: string | undefined, kind: ModelKind): Promise<ModelTarget> {
+  if ((!name || name === 'default') && kind === 'embedding') {
+    // The first model a server reports is most likely a chat model: no guess here.
+    throw new RelayError('no model given and no default embedding model: set agents.defaults.embeddingModel.primary, or give a model kind: "embedding"', {
+      code: 'model_not_found',
+      param: 'model',
+    });
+  }
   if (!name || name === 'default') {
     // No primary configured (zero-config): the first model a running server reports.
     for (const provider of state.catalog.providers.values()) {
@@ -57,7 +65,7 @@ async function bareIdCandidates(state: RelayState, name: string): Promise<ModelT
 }
 
 /** `x-lmrelay-fallbacks: none` asks for the requested model alone. */
-export function chainFor(state: RelayState, target: ModelTarget, headers: IncomingHttpHeaders): readonly ModelTarget[] {
+export function chainFor(state: RelayState, target: ModelTarget, headers: IncomingHttpHeaders, kind: ModelKind = 'chat'): readonly ModelTarget[] {
   if (headers['x-lmrelay-fallbacks'] === 'none') return [target];
-  return state.catalog.chainFor(target);
+  return state.catalog.chainFor(target, kind);
 }

@@ -42,6 +42,8 @@ export const modelSchema = z.strictObject({
     .optional(),
   contextWindow: z.number().int().positive().optional(),
   maxTokens: z.number().int().positive().optional(),
+  /** What the model serves: chat (Chat Completions, Responses) or embeddings; unset, either. */
+  kind: z.enum(['chat', 'embedding']).optional(),
   compat: compatSchema.optional(),
 });
 
@@ -131,6 +133,13 @@ export const configSchema = z.strictObject({
               fallbacks: z.array(z.string()).default([]),
             })
             .default({ fallbacks: [] }),
+          /** The chain of /v1/embeddings; unset, the models of `kind: "embedding"` in config order. */
+          embeddingModel: z
+            .strictObject({
+              primary: z.string().optional(),
+              fallbacks: z.array(z.string()).optional(),
+            })
+            .optional(),
           models: z.record(z.string(), modelSettingsSchema).default({}),
           /** Context windows below refuseBelow are refused (0: never), below warnBelow warned about. */
           contextGuard: z
@@ -157,4 +166,5 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 export type Compat = z.infer<typeof compatSchema>;
 export type Api = z.infer<typeof apiSchema>;
+export type ModelKind = NonNullable<ModelConfig['kind']>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;

@@ -25,6 +25,10 @@
  *   stream-error      200 stream whose first event is {"error":...}
  *   echo              replies with the JSON of the request it received
  *
+ * POST /v1/embeddings answers one 4-float vector per input (float or base64, as asked), written
+ * the way Python servers write numbers (`0.50`, `-1.250e-3`) so that a re-serialised answer shows;
+ * its model ids status-<code>, hang and badjson fail as above.
+ *
  * Control: GET /__mock/requests lists received requests; GET /__mock/aborted counts requests
  * whose client went away before the answer finished; POST /__mock/reset clears both.
  */
@@ -42,7 +46,7 @@ const { values } = parseArgs({
     'chunk-delay': { type: 'string', default: '0' },
     /** Context window reported in GET /models (llama.cpp's meta.n_ctx). */
     context: { type: 'string', default: '' },
-    /** Serve only this API: chat | responses (both when unset). */
+    /** Serve only this API: chat | responses (all, embeddings too, when unset). */
     only: { type: 'string', default: '' },
     /** GET /models answers a valid list of about this many MiB (a hostile or broken server). */
     'models-mb': { type: 'string', default: '0' },
@@ -360,6 +364,33 @@ async function messages(req: IncomingMessage, res: ServerResponse, body: any) {
   res.end();
 }
 
+/** The vector of input `i`: its length, its index, two constants; as text, in a float-formatting style JSON.stringify never writes. */
+function embeddingOf(input: unknown, i: number, base64: boolean): string {
+  const size = typeof input === 'string' ? input.length : Array.isArray(input) ? input.length : 0;
+  const values = [size, i, 0.5, -0.00125];
+  if (base64) return JSON.stringify(Buffer.from(new Float32Array(values).buffer).toString('base64'));
+  return `[${size}.0, ${i}.0, 0.50, -1.250e-3]`;
+}
+
+async function embeddings(res: ServerResponse, body: any) {
+  const model: string = String(body?.model ?? '');
+  const status = /^status-(\d+)$/.exec(model);
+  if (status) return sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
+  if (model === 'hang') return;
+  if (model === 'badjson') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end('{"data": [ oops }');
+  }
+  const one = typeof body.input === 'string' || (Array.isArray(body.input) && typeof body.input[0] === 'number');
+  const inputs: unknown[] = one ? [body.input] : body.input;
+  const base64 = body.encoding_format === 'base64';
+  const items = inputs.map((input, i) => `{"object": "embedding", "index": ${i}, "embedding": ${embeddingOf(input, i, base64)}}`);
+  const tokens = inputs.reduce((n: number, input) => n + (typeof input === 'string' ? input.length : (input as unknown[]).length), 0);
+  const text = `{"object": "list", "model": ${JSON.stringify(model)}, "data": [${items.join(', ')}], "usage": {"prompt_tokens": ${tokens}, "total_tokens": ${tokens}}}`;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function models(res: ServerResponse) {
   if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}), ...(values.context ? { meta: { n_ctx: Number(values.context) } } : {}) }));
@@ -409,6 +440,7 @@ const server = createServer((req, res) => {
     if (req.method === 'POST' && url === '/v1/chat/completions' && values.only !== 'responses') return void chat(req, res, body);
     if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
     if (req.method === 'POST' && url === '/v1/messages') return void messages(req, res, body);
+    if (req.method === 'POST' && url === '/v1/embeddings' && !values.only) return void embeddings(res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });
