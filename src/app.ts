@@ -55,6 +55,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     // On close, idle keep-alive sockets go at once; requests and streams in flight finish.
     forceCloseConnections: 'idle',
     clientErrorHandler: handleClientError,
+    // Errors of the router itself (a path such as `/v1/models/%zz`) are OpenAI-shaped too.
+    frameworkErrors: answerRouterError,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     genReqId: (req) => {
@@ -137,6 +139,11 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   return app;
 }
 
+function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const err = toRelayError(error);
+  reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
+}
+
 /** Maps Fastify's own errors (bad JSON, size, media type) to OpenAI-shaped ones; hides the rest. */
 export function toRelayError(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
@@ -148,6 +155,8 @@ export function toRelayError(error: unknown): RelayError {
       return new RelayError('request body is empty; send a JSON object', { code: 'invalid_json' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new RelayError('unsupported content type; send application/json', { code: 'unsupported_media_type' });
+    case 'FST_ERR_BAD_URL':
+      return new RelayError('the request path is not valid percent-encoding', { code: 'invalid_request' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new RelayError('content-length does not match the body', { code: 'invalid_request_body' });
   }
