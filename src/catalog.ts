@@ -134,6 +134,8 @@ export class Catalog {
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {
         this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
+        // The guard bounds chat prompts; an embedding model's small window is its nature.
+        if (model.kind === 'embedding') return;
         const window = model.contextWindow;
         const verdict = contextVerdict(window, this.contextGuard);
         if (verdict !== 'ok') {

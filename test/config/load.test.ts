@@ -63,6 +63,51 @@ t.test('refs: ids with slashes, aliases, default, bare ids, chains', async (t) =
   t.same(catalog.chainFor(catalog.resolve('Local')!).map((x) => x.ref), ['lmstudio/openai/gpt-oss-20b'], 'own fallbacks win');
 });
 
+t.test('embedding chains: agents.defaults.embeddingModel, else the models of kind "embedding"', async (t) => {
+  const providers = `models: { mode: "replace", providers: {
+    llamacpp: { baseUrl: "http://127.0.0.1:8081/v1", models: [{ id: "nomic", kind: "embedding", contextWindow: 512 }, { id: "qwen", kind: "chat" }] },
+    ollama: { baseUrl: "http://127.0.0.1:11434/v1", models: [] },
+    vllm: { baseUrl: "http://127.0.0.1:8000/v1", models: [{ id: "bge", kind: "embedding" }] },
+  } }`;
+  const explicit = parseConfigText(
+    `{ ${providers}, agents: { defaults: {
+      model: { primary: "llamacpp/qwen", fallbacks: ["ollama/llama3"] },
+      embeddingModel: { primary: "ollama/nomic-embed-text", fallbacks: ["llamacpp/nomic"] },
+    } } }`,
+    'test',
+    {},
+  ).catalog;
+  t.same(explicit.warnings, [], 'a small window on an embedding model is no chat context problem');
+  t.same(explicit.errors, []);
+  t.equal(explicit.resolve('default')?.ref, 'llamacpp/qwen');
+  const primary = explicit.resolve('default', 'embedding')!;
+  t.equal(primary.ref, 'ollama/nomic-embed-text');
+  t.same(explicit.chainFor(primary, 'embedding').map((x) => x.ref), ['ollama/nomic-embed-text', 'llamacpp/nomic']);
+  t.same(explicit.chainFor(explicit.resolve('vllm/bge')!, 'embedding').map((x) => x.ref), ['vllm/bge', 'llamacpp/nomic'], 'any model takes the embedding fallbacks');
+  t.same(explicit.chainFor(explicit.resolve('vllm/bge')!).map((x) => x.ref), ['vllm/bge', 'ollama/llama3'], 'and the chat ones on chat routes');
+
+  const implicit = parseConfigText(`{ ${providers} }`, 'test', {}).catalog;
+  const first = implicit.resolve(undefined, 'embedding')!;
+  t.equal(first.ref, 'llamacpp/nomic', 'the first model of kind "embedding"');
+  t.same(implicit.chainFor(first, 'embedding').map((x) => x.ref), ['llamacpp/nomic', 'vllm/bge']);
+  t.equal(implicit.resolve(undefined), undefined, 'no chat primary made up');
+
+  const crossed = parseConfigText(
+    `{ ${providers}, agents: { defaults: { model: { primary: "llamacpp/nomic" }, embeddingModel: { primary: "vllm/bge", fallbacks: ["llamacpp/qwen"] } } } }`,
+    'test',
+    {},
+  ).catalog;
+  t.same(crossed.warnings, [
+    'agents.defaults.model: llamacpp/nomic is of kind "embedding", so it cannot serve chat requests',
+    'agents.defaults.embeddingModel: llamacpp/qwen is of kind "chat", so it cannot serve embedding requests',
+  ]);
+  t.same(problemsOf(`{ ${providers}, agents: { defaults: { embeddingModel: { primary: "nope/x", fallbacks: ["vllm/other"] } } } }`), [
+    'agents.defaults.embeddingModel.primary: "nope/x" names no configured provider (write provider/model-id)',
+    'agents.defaults.embeddingModel.fallbacks[0]: "vllm/other" is not among models.providers.vllm.models',
+  ]);
+  t.match(problemsOf(`{ ${providers.replace('kind: "chat"', 'kind: "rerank"')} }`)[0], /^models\.providers\.llamacpp\.models\[1\]\.kind:/);
+});
+
 t.test('the built-in default targets the usual local ports', async (t) => {
   const { catalog } = loadConfigFile(BUILTIN_SOURCE, {});
   const ports = [...catalog.providers.values()].map((p) => `${p.id}:${new URL(p.origin).port}:${p.api}`);
@@ -74,7 +119,7 @@ t.test('unknown keys are refused at every level, with the nearest known key', as
   t.same(problemsOf('{ sever: { port: 1 }, agent: {} }'), ['(root): unknown key "sever" (did you mean "server"?)', '(root): unknown key "agent" (did you mean "agents"?)']);
   t.same(problemsOf('{ models: { mdoe: "merge" } }'), ['models: unknown key "mdoe" (did you mean "mode"?)']);
   t.same(problemsOf('{ agents: { defaults: { model: { primary: "a/b", fallback: [] } } } }'), ['agents.defaults.model: unknown key "fallback" (did you mean "fallbacks"?)']);
-  t.same(problemsOf('{ agents: { defaults: { workspace: "~/w" } } }'), ['agents.defaults: unknown key "workspace" (known keys here: model, models, contextGuard, experimental)']);
+  t.same(problemsOf('{ agents: { defaults: { workspace: "~/w" } } }'), ['agents.defaults: unknown key "workspace" (known keys here: model, embeddingModel, models, contextGuard, experimental)']);
   t.same(problemsOf('{ agents: { defualts: {} } }'), ['agents: unknown key "defualts" (did you mean "defaults"?)']);
   t.same(problemsOf('{ agents: { defaults: { experimental: { localModelLeen: true } } } }'), ['agents.defaults.experimental: unknown key "localModelLeen" (did you mean "localModelLean"?)']);
   t.same(problemsOf('{ server: { apiKeys: [{ key: "k-0123456789abc", nmae: "team" }] } }'), ['server.apiKeys[0]: unknown key "nmae" (did you mean "name"?)']);
