@@ -182,9 +182,11 @@ t.test('bad input is a 400 naming the field, before any upstream is called', asy
     t.equal(res.json.error.param, param);
     t.match(res.json.error.message, message);
   }
-  const unknown = await embed({ model: 'nobody/none', input: 'hi' });
-  t.equal(unknown.status, 404);
-  t.equal(unknown.json.error.code, 'model_not_found');
+  for (const model of ['nobody/none', 'VLLM/bge-m3', 'nobody/模型é', 'marked%2Fnomic-embed', 'marked/nomic-embed ']) {
+    const unknown = await embed({ model, input: 'hi' });
+    t.equal(unknown.status, 404, model);
+    t.equal(unknown.json.error.code, 'model_not_found');
+  }
   t.equal((await sent(emb)).length, 0, 'nothing reached the upstream');
 });
 
