@@ -7,8 +7,8 @@ import { runDoctor } from '../../src/doctor.js';
 
 let huge: MockUpstream;
 t.before(async () => {
-  // A valid model list of about 8 MiB: read whole, it would list some 450,000 models.
-  huge = await startMock('vllm', ['--models-mb', '8']);
+  // A valid model list of about 32 MiB (more than socket buffers hold, so the server is still writing when lmrelay drops it).
+  huge = await startMock('vllm', ['--models-mb', '32']);
 });
 t.teardown(() => huge.close());
 
