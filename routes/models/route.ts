@@ -1,6 +1,6 @@
 /** GET /v1/models: configured models, what running servers report, and aliases. */
 import type { FastifyInstance } from 'fastify';
-import type { RelayState } from '../src/relay-state.js';
+import type { RelayState } from '../../src/relay-state.js';
 
 interface ModelEntry {
   id: string;
