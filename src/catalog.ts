@@ -3,7 +3,7 @@
  * upstream id a ref names, its compat flags, params, and its fallback chain.
  */
 import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
-import { contextVerdict, contextVerdictText, DEFAULT_CONTEXT_GUARD, type ContextGuard } from '../adapters/context-preflight.js';
+import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -55,17 +55,13 @@ export interface ModelTarget {
   params?: Record<string, unknown>;
   /** Input kinds the model takes (model `input`). */
   inputs?: readonly string[];
-  /** agents.defaults.contextGuard, with its defaults. */
+  /** agents.defaults.contextGuard. */
   contextGuard: ContextGuard;
 }
 
-export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
-
-export const DEFAULT_TIMEOUT_SECONDS = 300;
-
 export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
-  const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const totalMs = config.timeoutSeconds * 1000;
   const headers: Record<string, string> = {};
   if (config.api === 'anthropic-messages') {
     headers['anthropic-version'] = '2023-06-01';
@@ -82,7 +78,7 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
     timeouts: {
       totalMs,
-      connectMs: Math.min((config.connectTimeoutSeconds ?? 10) * 1000, totalMs),
+      connectMs: Math.min(config.connectTimeoutSeconds * 1000, totalMs),
       firstTokenMs: Math.min((config.firstTokenTimeoutSeconds ?? Infinity) * 1000, totalMs),
       idleMs: Math.min((config.idleTimeoutSeconds ?? Infinity) * 1000, totalMs),
     },
@@ -121,9 +117,9 @@ export class Catalog {
     this.providers = providers;
     this.settings = config.agents.defaults.models;
     const experimental = config.agents.defaults.experimental;
-    this.lean = { all: experimental?.localModelLean === true, tools: experimental?.leanDropTools ?? DEFAULT_LEAN_DROP_TOOLS };
+    this.lean = { all: experimental.localModelLean, tools: experimental.leanDropTools };
     const defaults = config.agents.defaults.model;
-    this.contextGuard = Object.freeze({ ...DEFAULT_CONTEXT_GUARD, ...config.agents.defaults.contextGuard });
+    this.contextGuard = config.agents.defaults.contextGuard;
 
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {

@@ -38,7 +38,7 @@ t.test('request adapters', async (t) => {
   t.same(stripped, { messages: [{ role: 'user', content: '[result of tool tool]\nr' }] });
   t.same(renameMaxTokens({ messages: [], max_tokens: 3 }, 'max_completion_tokens'), { messages: [], max_completion_tokens: 3 });
   t.same(renameMaxTokens({ messages: [], max_completion_tokens: 3 }, 'max_tokens'), { messages: [], max_tokens: 3 });
-  t.same(dropLeanTools({ messages: [], tools: [{ function: { name: 'cron' } }], tool_choice: 'auto' }), { messages: [] });
+  t.same(dropLeanTools({ messages: [], tools: [{ function: { name: 'cron' } }], tool_choice: 'auto' }, ['browser', 'cron']), { messages: [] });
   t.same(applyParams({ a: 1 }, { a: 2, b: 2, extra_body: { a: 3 } }), { a: 3, b: 2 });
 });
 
