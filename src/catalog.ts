@@ -4,6 +4,7 @@
  */
 import type { Api, Compat, Config, ModelConfig, ModelSettings, ProviderConfig } from './config/schema.js';
 import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
+import { deepFreeze } from './config/deep-freeze.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -94,6 +95,14 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
   };
 }
 
+export interface CatalogOptions {
+  /** Local servers looked for beside the configured providers (models.mode "merge"). */
+  builtin?: Readonly<Record<string, ProviderConfig>>;
+  /** Why a provider's requests are refused (the security audit's verdict), if they are. */
+  refusalOf?: (provider: ResolvedProvider) => string | undefined;
+}
+
+/** Frozen once built (its providers and targets too): a reload builds a new one, nothing edits it. */
 export class Catalog {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly primary?: string;
@@ -109,11 +118,16 @@ export class Catalog {
   readonly errors: string[] = [];
   readonly contextGuard: ContextGuard;
 
-  /** `builtin`: local servers looked for beside the configured providers (models.mode "merge"). */
-  constructor(config: Config, readonly problems: string[] = [], builtin: Readonly<Record<string, ProviderConfig>> = {}) {
+  constructor(config: Config, readonly problems: string[] = [], options: CatalogOptions = {}) {
     const providers = new Map<string, ResolvedProvider>();
-    for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
-    for (const [id, p] of Object.entries(builtin)) providers.set(id, resolveProvider(id, p, true));
+    const add = (id: string, p: ProviderConfig, builtin: boolean) => {
+      const provider = resolveProvider(id, p, builtin);
+      const refusal = options.refusalOf?.(provider);
+      if (refusal) provider.refusal = refusal;
+      providers.set(id, deepFreeze(provider));
+    };
+    for (const [id, p] of Object.entries(config.models.providers)) add(id, p, false);
+    for (const [id, p] of Object.entries(options.builtin ?? {})) add(id, p, true);
     this.providers = providers;
     this.settings = config.agents.defaults.models;
     const experimental = config.agents.defaults.experimental;
@@ -151,6 +165,10 @@ export class Catalog {
       settings.fallbacks?.forEach((f, i) => this.resolveName(f) ?? this.targetForRef(f, `agents.defaults.models["${ref}"].fallbacks[${i}]`));
     }
     for (const target of this.targets.values()) this.chains.set(target.ref, this.buildChain(target));
+    for (const target of this.targets.values()) deepFreeze(target);
+    Object.freeze(this.warnings);
+    Object.freeze(this.errors);
+    Object.freeze(this);
   }
 
   /** Every configured model, in config order. */

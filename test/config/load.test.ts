@@ -113,3 +113,28 @@ t.test('the parsed config carries every default, and the catalog goes by it', as
   t.match(set.catalog.providers.get('v')!.timeouts, { totalMs: 5000, connectMs: 5000 }, 'connect is capped by the whole call');
   t.same(set.catalog.resolve('v/m')!.leanDropTools, ['browser', 'cron', 'message']);
 });
+
+t.test('the catalog is frozen once built: itself, its providers, targets, chains and findings', async (t) => {
+  const { catalog } = parseConfigText(
+    `{ models: { mode: "replace", providers: {
+         v: { baseUrl: "http://127.0.0.1:8000/v1", apiKey: "k", models: [{ id: "m", contextWindow: 20000 }] },
+         hosted: { baseUrl: "https://api.example.com/v1", models: [{ id: "g" }] } } },
+       agents: { defaults: { model: { primary: "v/m", fallbacks: ["hosted/g"] } } } }`,
+    'test',
+    {},
+  );
+  const provider = catalog.providers.get('v')!;
+  const target = catalog.resolve('v/m')!;
+  t.ok(Object.isFrozen(catalog), 'the catalog');
+  for (const [what, value] of Object.entries({ provider, headers: provider.headers, callHeaders: provider.callHeaders.stream, timeouts: provider.timeouts, target, compat: target.compat, chain: catalog.chainFor(target), warnings: catalog.warnings, errors: catalog.errors })) {
+    t.ok(Object.isFrozen(value), what);
+  }
+  t.equal(catalog.warnings.length, 1, 'the small window was warned about before the freeze');
+  t.throws(() => ((catalog as any).primary = 'hosted/g'), TypeError);
+  t.throws(() => ((provider as any).refusal = 'refused'), TypeError);
+  t.throws(() => ((provider.timeouts as any).totalMs = 1), TypeError);
+  t.throws(() => ((target as any).upstreamModel = 'other'), TypeError);
+  t.throws(() => (catalog.warnings as string[]).push('late'), TypeError);
+  t.match(catalog.providers.get('hosted')!.refusal, /models\.providers\.hosted\.apiKey: api\.example\.com is a public host and needs a real API key/, 'a refusal is part of the provider as built');
+  t.equal(provider.refusal, undefined);
+});
