@@ -9,7 +9,7 @@ import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
 import type { FailureKind } from '../core/errors.js';
-import { REDIS_DEFAULTS } from './config/schema.js';
+import { REDIS_DEFAULTS, type Config } from './config/schema.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -22,6 +22,8 @@ export interface ServiceOptions {
 
 export class RelayServices {
   private current: RelayState;
+  /** The config the server started with: what settings read only at start still go by. */
+  readonly startedWith: Readonly<Config>;
   readonly metrics: RelayMetrics;
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
@@ -32,6 +34,7 @@ export class RelayServices {
 
   constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
     this.lookup = options.lookup;
+    this.startedWith = loaded.config;
     this.metrics = options.metrics ?? new RelayMetrics();
     this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     const localCooldowns = options.cooldowns ?? new Cooldowns();
