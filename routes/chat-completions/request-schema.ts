@@ -67,6 +67,4 @@ export const chatRequestSchema = z.looseObject({
   tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).optional(),
 });
 
-export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
-
 export const chatRequest = compileRequestSchema(chatRequestSchema);
