@@ -6,7 +6,7 @@
 import { Frame, type FrameTransform } from '../core/frame.js';
 import { BracketToolParser, type BracketOutput } from './bracket-tools.js';
 import { detectLookAlikeToolCall, LOOKALIKE_SCAN_LIMIT, type LookAlike } from './lookalike-tools.js';
-import { newId } from './responses/ids.js';
+import { newId } from './ids.js';
 import type { ChatRequest, Json, RawText } from './types.js';
 
 export interface AnswerOptions {

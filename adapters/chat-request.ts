@@ -37,7 +37,7 @@ type Step = (body: ChatRequest, target: ChatTargetInfo) => ChatRequest;
 
 const STEPS: Array<{ when: (t: ChatTargetInfo) => boolean; apply: Step }> = [
   { when: () => true, apply: (b, t) => ((b.model = t.upstreamModel), b) },
-  { when: (t) => t.leanDropTools !== undefined, apply: (b, t) => dropLeanTools(b, t.leanDropTools) },
+  { when: (t) => t.leanDropTools !== undefined, apply: (b, t) => dropLeanTools(b, t.leanDropTools ?? []) },
   { when: (t) => t.compat.supportsTools === false, apply: (b) => stripTools(b) },
   { when: (t) => t.compat.supportsTools !== false, apply: (b) => defaultToolChoice(b) },
   { when: (t) => t.compat.supportsStrictTools === false, apply: (b) => dropStrictTools(b) },

@@ -25,14 +25,11 @@ export function estimatePromptTokens(body: Json): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-/** `agents.defaults.contextGuard`: below `refuseBelow` a model's requests are refused, below `warnBelow` it is warned about. */
+/** `agents.defaults.contextGuard` (its defaults are the config's): below `refuseBelow` a model's requests are refused, below `warnBelow` it is warned about. */
 export interface ContextGuard {
-  refuseBelow: number;
-  warnBelow: number;
+  readonly refuseBelow: number;
+  readonly warnBelow: number;
 }
-
-/** Agents' prompts do not fit below 16k; below 32k they soon will not. */
-export const DEFAULT_CONTEXT_GUARD: ContextGuard = Object.freeze({ refuseBelow: 16_000, warnBelow: 32_000 });
 
 /** What lmrelay does with a model of this window: the one verdict that `check`, `doctor` and requests share. */
 export function contextVerdict(contextWindow: number | undefined, guard: ContextGuard): 'ok' | 'warn' | 'refuse' {

@@ -1,9 +1,8 @@
 /** `localModelLean`: heavyweight tools a small local model cannot use well are dropped by name. */
 import type { ChatRequest, Json } from './types.js';
 
-export const DEFAULT_LEAN_DROP = ['browser', 'cron', 'message'];
-
-export function dropLeanTools(body: ChatRequest, names: readonly string[] = DEFAULT_LEAN_DROP): ChatRequest {
+/** `names`: agents.defaults.experimental.leanDropTools. */
+export function dropLeanTools(body: ChatRequest, names: readonly string[]): ChatRequest {
   if (!Array.isArray(body.tools)) return body;
   const tools = body.tools.filter((t: Json) => !names.includes(t?.function?.name ?? t?.name));
   if (tools.length === body.tools.length) return body;

@@ -10,12 +10,6 @@ export interface ChatRequest extends Json {
   tool_choice?: unknown;
 }
 
-/** What the client asked for that adapters must remember when shaping the answer. */
-export interface ClientWants {
-  /** The client asked for a usage chunk (stream_options.include_usage). */
-  usageChunk: boolean;
-}
-
 /** An answer or stream chunk still held as text: lets an adapter say whether it may apply before anything is parsed. */
 export interface RawText {
   mayContain(needle: string): boolean;

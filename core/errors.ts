@@ -138,8 +138,6 @@ function typeOfStatus(status: number): ErrorType {
 export const internalError = (requestId: string, cause?: unknown) =>
   new RelayError(`internal error in lmrelay (request ${requestId}; see its log)`, { code: 'internal_error', cause });
 
-export const invalidRequest = (message: string, param: string | null = null, code: ErrorCode = 'invalid_request') => new RelayError(message, { code, param });
-
 /** An upstream stream that reported a failure in one of its events (after it started). */
 export const upstreamStreamFailure = (message: string) =>
   new RelayError(`upstream stream error: ${message}`, { code: 'upstream_error', failureKind: 'bad_response', retryable: true });

@@ -1,10 +1,10 @@
-/** GET /metrics: Prometheus text from the app's own registry. */
+/** GET /metrics: Prometheus text of the app's own metrics. */
 import type { FastifyInstance } from 'fastify';
 
 export default async function metricsRoute(app: FastifyInstance): Promise<void> {
   app.get('/metrics', async (_request, reply) => {
-    const registry = app.relay.metrics.registry;
-    reply.type(registry.contentType);
-    return registry.metrics();
+    const metrics = app.relay.metrics;
+    reply.type(metrics.contentType);
+    return metrics.exposition();
   });
 }

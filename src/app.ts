@@ -14,12 +14,9 @@ import { handleClientError } from './client-errors.js';
 import { drainRequestBody } from './body-drain.js';
 import { parseJsonBody } from './requests/parse-json-body.js';
 import { lazyChildLogger } from './lazy-logger.js';
-import chatCompletionsRoute from '../routes/chat-completions.js';
-import modelsRoute from '../routes/models.js';
 import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
-import responsesRoute from '../routes/responses.js';
-import embeddingsRoute from '../routes/embeddings/route.js';
+import { v1Surfaces } from '../routes/index.js';
 
 const NO_INFO: RelayInfo = {};
 
@@ -131,10 +128,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   // Every /v1 route sits in the guarded scope: keys and limits follow the matched route.
   await app.register(async (v1) => {
     guardScope(app, v1);
-    await v1.register(modelsRoute);
-    await v1.register(chatCompletionsRoute);
-    await v1.register(responsesRoute);
-    await v1.register(embeddingsRoute);
+    for (const surface of v1Surfaces) await v1.register(surface);
   });
   return app;
 }

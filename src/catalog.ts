@@ -3,7 +3,8 @@
  * upstream id a ref names, its compat flags, params, and its fallback chain.
  */
 import type { Api, Compat, Config, ModelConfig, ModelKind, ModelSettings, ProviderConfig } from './config/schema.js';
-import { contextVerdict, contextVerdictText, DEFAULT_CONTEXT_GUARD, type ContextGuard } from '../adapters/context-preflight.js';
+import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
+import { deepFreeze } from './config/deep-freeze.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -55,19 +56,15 @@ export interface ModelTarget {
   params?: Record<string, unknown>;
   /** Input kinds the model takes (model `input`). */
   inputs?: readonly string[];
-  /** agents.defaults.contextGuard, with its defaults. */
+  /** agents.defaults.contextGuard. */
   contextGuard: ContextGuard;
   /** The model's `kind`: undefined serves either kind of request. */
   kind?: ModelKind;
 }
 
-export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
-
-export const DEFAULT_TIMEOUT_SECONDS = 300;
-
 export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
-  const totalMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const totalMs = config.timeoutSeconds * 1000;
   const headers: Record<string, string> = {};
   if (config.api === 'anthropic-messages') {
     headers['anthropic-version'] = '2023-06-01';
@@ -84,7 +81,7 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
     timeouts: {
       totalMs,
-      connectMs: Math.min((config.connectTimeoutSeconds ?? 10) * 1000, totalMs),
+      connectMs: Math.min(config.connectTimeoutSeconds * 1000, totalMs),
       firstTokenMs: Math.min((config.firstTokenTimeoutSeconds ?? Infinity) * 1000, totalMs),
       idleMs: Math.min((config.idleTimeoutSeconds ?? Infinity) * 1000, totalMs),
     },
@@ -100,6 +97,14 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
   };
 }
 
+export interface CatalogOptions {
+  /** Local servers looked for beside the configured providers (models.mode "merge"). */
+  builtin?: Readonly<Record<string, ProviderConfig>>;
+  /** Why a provider's requests are refused (the security audit's verdict), if they are. */
+  refusalOf?: (provider: ResolvedProvider) => string | undefined;
+}
+
+/** Frozen once built (its providers and targets too): a reload builds a new one, nothing edits it. */
 export class Catalog {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly primary?: string;
@@ -119,17 +124,22 @@ export class Catalog {
   readonly errors: string[] = [];
   readonly contextGuard: ContextGuard;
 
-  /** `builtin`: local servers looked for beside the configured providers (models.mode "merge"). */
-  constructor(config: Config, readonly problems: string[] = [], builtin: Readonly<Record<string, ProviderConfig>> = {}) {
+  constructor(config: Config, readonly problems: string[] = [], options: CatalogOptions = {}) {
     const providers = new Map<string, ResolvedProvider>();
-    for (const [id, p] of Object.entries(config.models.providers)) providers.set(id, resolveProvider(id, p));
-    for (const [id, p] of Object.entries(builtin)) providers.set(id, resolveProvider(id, p, true));
+    const add = (id: string, p: ProviderConfig, builtin: boolean) => {
+      const provider = resolveProvider(id, p, builtin);
+      const refusal = options.refusalOf?.(provider);
+      if (refusal) provider.refusal = refusal;
+      providers.set(id, deepFreeze(provider));
+    };
+    for (const [id, p] of Object.entries(config.models.providers)) add(id, p, false);
+    for (const [id, p] of Object.entries(options.builtin ?? {})) add(id, p, true);
     this.providers = providers;
     this.settings = config.agents.defaults.models;
     const experimental = config.agents.defaults.experimental;
-    this.lean = { all: experimental?.localModelLean === true, tools: experimental?.leanDropTools ?? DEFAULT_LEAN_DROP_TOOLS };
+    this.lean = { all: experimental.localModelLean, tools: experimental.leanDropTools };
     const defaults = config.agents.defaults.model;
-    this.contextGuard = Object.freeze({ ...DEFAULT_CONTEXT_GUARD, ...config.agents.defaults.contextGuard });
+    this.contextGuard = config.agents.defaults.contextGuard;
 
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {
@@ -175,6 +185,10 @@ export class Catalog {
       this.embeddingChains.set(target.ref, this.buildChain(target, 'embedding'));
     }
     this.warnOfKindMismatches();
+    for (const target of this.targets.values()) deepFreeze(target);
+    Object.freeze(this.warnings);
+    Object.freeze(this.errors);
+    Object.freeze(this);
   }
 
   /** Every configured model, in config order. */

@@ -1,4 +1,8 @@
-/** The app's own prom-client registry (never the global one, so tests can build many apps). */
+/**
+ * The app's own metrics: a prom-client registry (never the global one, so tests can build many
+ * apps) for counters and gauges, and histograms kept as plain bucket counts beside it; `/metrics`
+ * writes both (`exposition()`).
+ */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { ModelLabels } from './model-labels.js';
 
@@ -16,13 +20,13 @@ export class RelayMetrics {
     registers: [this.registry],
     collect: (): void => this.requestTally.publish(),
   });
-  readonly duration = new TallyHistogram(this.registry, {
+  readonly duration = new TallyHistogram({
     name: 'lmrelay_request_duration_seconds',
     help: 'Client request duration, to the end of the body or stream',
     labelNames: ['route', 'provider'],
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
   });
-  readonly timeToFirstToken = new TallyHistogram(this.registry, {
+  readonly timeToFirstToken = new TallyHistogram({
     name: 'lmrelay_time_to_first_token_seconds',
     help: 'Time from request to the first streamed chunk from the upstream',
     labelNames: ['provider'],
@@ -57,6 +61,16 @@ export class RelayMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The content type of `exposition()`: Prometheus text, version 0.0.4 (the registry's default). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Everything, in Prometheus text format: the registry's metrics, then the histograms. */
+  async exposition(): Promise<string> {
+    return `${await this.registry.metrics()}\n${[this.duration, this.timeToFirstToken].map((h) => h.exposition()).join('\n\n')}\n`;
   }
 
   countUsage(provider: string, model: string, usage: unknown): void {
@@ -139,24 +153,20 @@ class Tally {
 }
 
 /**
- * A histogram kept as plain bucket counts and registered on the prom-client registry as a
- * metric of its own: the registry asks it for its values at scrape time and writes them in the
- * exposition format like any of its histograms (`_bucket` with `le`, `_sum`, `_count`).
+ * A histogram kept as plain bucket counts (prom-client's observe() hashes the label object on
+ * every call), written in the Prometheus text format by itself: `_bucket` with `le`, `_sum`, `_count`.
  */
 export class TallyHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
   readonly name: string;
   readonly help: string;
   private readonly bounds: number[];
   private readonly series: SeriesIndex<{ labels: Record<string, string>; counts: number[]; sum: number; count: number }>;
 
-  constructor(registry: Registry, opts: { name: string; help: string; labelNames: readonly string[]; buckets: number[] }) {
+  constructor(opts: { name: string; help: string; labelNames: readonly string[]; buckets: number[] }) {
     this.name = opts.name;
     this.help = opts.help;
     this.bounds = [...opts.buckets].sort((a, b) => a - b);
     this.series = new SeriesIndex((values) => ({ labels: labelsOf(opts.labelNames, values), counts: this.bounds.map(() => 0), sum: 0, count: 0 }));
-    registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   observe(value: number, ...labelValues: LabelValue[]): void {
@@ -172,22 +182,24 @@ export class TallyHistogram {
     }
   }
 
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> }> {
-    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+  /** `# HELP`, `# TYPE`, then per series its cumulative buckets, `+Inf`, sum and count (scrape time only). */
+  exposition(): string {
+    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} histogram`];
     for (const s of this.series.all) {
+      const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+      const withLe = (le: string) => `{${[...labels, `le="${le}"`].join(',')}}`;
+      const plain = labels.length ? `{${labels.join(',')}}` : '';
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += s.counts[i];
-        values.push({ labels: { ...s.labels, le: bound }, value: cumulative, metricName: `${this.name}_bucket` });
+        lines.push(`${this.name}_bucket${withLe(String(bound))} ${cumulative}`);
       });
-      values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` });
-      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+      lines.push(`${this.name}_bucket${withLe('+Inf')} ${s.count}`, `${this.name}_sum${plain} ${s.sum}`, `${this.name}_count${plain} ${s.count}`);
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.series.all.length = 0;
+    return lines.join('\n');
   }
 }
+
+/** The text format's escapes: backslash and newline in help, and the double quote too in label values. */
+const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const escapeLabelValue = (text: string) => escapeHelp(text).replace(/"/g, '\\"');

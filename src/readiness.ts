@@ -3,10 +3,15 @@
  * each provider of that chain for `GET /models` every few seconds; a real request that
  * succeeds counts as a probe too. /readyz?deep is 200 when one of them answered recently.
  */
-import type { RelayServices } from './services.js';
 import type { ResolvedProvider } from './catalog.js';
+import type { RelayState } from './relay-state.js';
+import type { CooldownStore } from './upstream/cooldown.js';
 
-export const DEFAULT_PROBE_INTERVAL_MS = 15_000;
+/** What readiness reads of the running app: the current state (it changes on reload) and the cooldowns. */
+export interface ReadinessSources {
+  readonly state: RelayState;
+  readonly cooldowns: Pick<CooldownStore, 'remainingMs'>;
+}
 
 export interface ProviderReadiness {
   provider: string;
@@ -20,7 +25,11 @@ export class Readiness {
   private timer?: NodeJS.Timeout;
   private probing = false;
 
-  constructor(private readonly services: RelayServices, private readonly intervalMs = DEFAULT_PROBE_INTERVAL_MS) {}
+  /** `intervalMs`: server.readinessProbeSeconds. */
+  constructor(
+    private readonly services: ReadinessSources,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     void this.probe();

@@ -2,13 +2,38 @@
  * Hot reload: SIGHUP or a change to the config file re-reads it. A valid file replaces the
  * running config atomically (requests in flight finish on the old one; new pools are made and
  * the old ones closed once idle); an invalid one is logged with the same path-named problems as
- * `lmrelay check`, and the running config stays.
+ * `lmrelay check`, and the running config stays. A changed setting that only a restart applies
+ * is said, one line each.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, BUILTIN_SOURCE } from './config/load.js';
+import type { Config } from './config/schema.js';
+
+/**
+ * Settings read once, when the server starts: the listening socket, Fastify's body limit, Node's
+ * request deadline, the readiness probe's timer, the Redis connection. `secret`: the value is not
+ * logged (a Redis URL may hold a password).
+ */
+export const RESTART_SETTINGS: ReadonlyArray<{ path: string; of: (config: Config) => unknown; secret?: boolean }> = [
+  { path: 'server.host', of: (c) => c.server.host },
+  { path: 'server.port', of: (c) => c.server.port },
+  { path: 'server.bodyLimitBytes', of: (c) => c.server.bodyLimitBytes },
+  { path: 'server.requestTimeoutSeconds', of: (c) => c.server.requestTimeoutSeconds },
+  { path: 'server.readinessProbeSeconds', of: (c) => c.server.readinessProbeSeconds },
+  { path: 'state.redis', of: (c) => c.state.redis, secret: true },
+];
+
+/** One line per restart-only setting that differs from what the server started with. */
+export function restartOnlyChanges(started: Config, next: Config): Array<{ setting: string; message: string }> {
+  return RESTART_SETTINGS.filter((s) => !isDeepStrictEqual(s.of(started), s.of(next))).map((s) => ({
+    setting: s.path,
+    message: `${s.path} changed${s.secret ? '' : ` (${JSON.stringify(s.of(started))} -> ${JSON.stringify(s.of(next))})`}: it takes effect on restart; the rest of the config is applied`,
+  }));
+}
 
 export interface ReloadResult {
   ok: boolean;
@@ -18,10 +43,8 @@ export interface ReloadResult {
 export function reloadConfig(app: FastifyInstance, source: string, logger: Logger): ReloadResult {
   try {
     const loaded = loadConfigFile(source);
-    const before = app.relay.state.config.server;
     app.relay.replace(loaded);
-    const after = loaded.config.server;
-    if (before.host !== after.host || before.port !== after.port) logger.warn('server.host/port changed: they take effect on restart');
+    for (const { setting, message } of restartOnlyChanges(app.relay.startedWith, loaded.config)) logger.warn({ setting }, message);
     for (const warning of [...loaded.catalog.warnings, ...loaded.catalog.errors, ...loaded.security.warnings]) logger.warn(warning);
     logger.info({ config: source, models: loaded.catalog.list().length }, 'config reloaded');
     return { ok: true };

@@ -9,6 +9,7 @@ import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
 import type { FailureKind } from '../core/errors.js';
+import { REDIS_DEFAULTS, type Config } from './config/schema.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -21,6 +22,8 @@ export interface ServiceOptions {
 
 export class RelayServices {
   private current: RelayState;
+  /** The config the server started with: what settings read only at start still go by. */
+  readonly startedWith: Readonly<Config>;
   readonly metrics: RelayMetrics;
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
@@ -31,15 +34,16 @@ export class RelayServices {
 
   constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
     this.lookup = options.lookup;
+    this.startedWith = loaded.config;
     this.metrics = options.metrics ?? new RelayMetrics();
     this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     const localCooldowns = options.cooldowns ?? new Cooldowns();
     const localLimiter = new LocalRateLimiter();
-    const redis = loaded.config.state.redis;
-    const url = options.redisUrl ?? redis?.url;
+    const redis = loaded.config.state.redis ?? REDIS_DEFAULTS;
+    const url = options.redisUrl ?? loaded.config.state.redis?.url;
     if (url && options.logger) {
       this.shared = new RedisState(
-        { url, keyPrefix: redis?.keyPrefix ?? 'lmrelay:', commandTimeoutMs: redis?.commandTimeoutMs ?? 150, logger: options.logger, onBackendChange: (up) => this.metrics.stateBackendUp.set({ backend: 'redis' }, up ? 1 : 0) },
+        { url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs, logger: options.logger, onBackendChange: (up) => this.metrics.stateBackendUp.set({ backend: 'redis' }, up ? 1 : 0) },
         { cooldowns: localCooldowns, limiter: localLimiter },
       );
       this.metrics.stateBackendUp.set({ backend: 'redis' }, 0);

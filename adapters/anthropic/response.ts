@@ -1,7 +1,7 @@
 /** Anthropic Messages answers -> Chat Completions: whole messages and stream events. */
 import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
-import { newChatCompletionId } from '../responses/ids.js';
+import { newChatCompletionId } from '../ids.js';
 import { upstreamStreamFailure } from '../../core/errors.js';
 
 export function mapStopReason(reason: string | null | undefined): string | null {

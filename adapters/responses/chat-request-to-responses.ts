@@ -1,6 +1,6 @@
 /** A Chat Completions request -> a Responses request, for upstreams that speak Responses (LM Studio). */
 import type { ChatRequest, Json } from '../types.js';
-import { copyFields } from './field-map.js';
+import { copyFields } from '../chat-responses-field-map.js';
 
 /** Chat-only fields with no Responses equivalent: dropped. */
 const DROPPED = new Set(['messages', 'tools', 'tool_choice', 'response_format', 'reasoning_effort', 'stream_options', 'n', 'logprobs', 'functions', 'function_call', 'model']);

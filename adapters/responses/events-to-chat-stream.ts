@@ -2,7 +2,7 @@
 import { Frame, type FrameTransform } from '../../core/frame.js';
 import type { Json } from '../types.js';
 import { finishReasonOf, usageToChat } from './response-to-chat.js';
-import { newChatCompletionId } from './ids.js';
+import { newChatCompletionId } from '../ids.js';
 import { upstreamStreamFailure } from '../../core/errors.js';
 
 export function responsesEventsToChatChunks(model: string): FrameTransform {

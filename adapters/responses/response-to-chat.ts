@@ -1,6 +1,6 @@
 /** A Response object -> a chat.completion (Chat route on a Responses upstream). */
 import type { Json } from '../types.js';
-import { newChatCompletionId } from './ids.js';
+import { newChatCompletionId } from '../ids.js';
 
 export function responseToChatCompletion(response: Json, model: string): Json {
   let content = '';

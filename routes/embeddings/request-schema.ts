@@ -4,7 +4,7 @@
  * through to the upstream untouched.
  */
 import { z } from 'zod';
-import { modelName } from '../../src/requests/chat-schema.js';
+import { modelName } from '../../src/requests/common-fields.js';
 import { compileRequestSchema, refineWithRule } from '../../src/requests/compiled-schema.js';
 
 /** OpenAI's cap on the inputs of one request. */

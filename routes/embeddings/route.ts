@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { relayHandler } from '../../src/relay-route.js';
 import { embeddingsRequest } from './request-schema.js';
-import { callEmbeddings } from './call.js';
+import { callEmbeddings } from '../../src/upstream/call-embeddings.js';
 
 export default async function embeddingsRoute(app: FastifyInstance): Promise<void> {
   app.post(

@@ -10,6 +10,8 @@ import { builtinProvidersBeside, DEFAULT_CONFIG_TEXT } from './defaults.js';
 import { Catalog } from '../catalog.js';
 import { auditConfig, type SecurityFindings } from '../security/audit.js';
 import { SecretScrubber } from '../security/scrub.js';
+import { providerRefusal } from '../security/audit.js';
+import { deepFreeze } from './deep-freeze.js';
 
 export class ConfigError extends Error {
   constructor(readonly source: string, readonly problems: string[]) {
@@ -74,10 +76,9 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   }
   // models.mode "merge" keeps the built-in local servers beside the file's providers.
   const builtin = parsed.data.models.mode === 'merge' ? builtinProvidersBeside(parsed.data.models.providers) : {};
-  const catalog = new Catalog(parsed.data, problems, builtin);
+  const catalog = new Catalog(parsed.data, problems, { builtin, refusalOf: (provider) => providerRefusal(provider, envRefs) });
   if (problems.length) throw new ConfigError(source, problems);
   const security = auditConfig(parsed.data, catalog, envRefs);
-  for (const [id, reason] of security.refused) (catalog.providers.get(id) as { refusal?: string }).refusal = reason;
   const inbound = (parsed.data.server.apiKeys ?? []).map((k) => (typeof k === 'string' ? k : k.key));
   const scrubber = new SecretScrubber([...Object.values(parsed.data.models.providers).map((p) => p.apiKey), ...inbound]);
   return { config: deepFreeze(parsed.data), catalog, source, security, scrubber, envRefs };
@@ -109,12 +110,4 @@ function describeIssue(issue: Issue, base: PropertyKey[] = []): string[] {
   if (objectBranch) return objectBranch.flatMap((i) => describeIssue(i, path));
   // zod says "Invalid input: expected number, received string"; keep the useful half.
   return [`${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

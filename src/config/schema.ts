@@ -1,6 +1,8 @@
 /**
- * The configuration file's shape, OpenClaw-style. Imports nothing but zod so that every
- * other module (and `lmrelay check`) can share it.
+ * The configuration file's shape, OpenClaw-style, and every default of it: the parsed config
+ * carries each value lmrelay goes by. Imports nothing but zod so that every other module (and
+ * `lmrelay check`) can share it. zod's `.default(v)` hands back `v` unparsed; `.prefault({})`
+ * parses `{}`, so an object left out still gets its fields' defaults.
  */
 import { z } from 'zod';
 
@@ -54,11 +56,12 @@ export const providerSchema = z.strictObject({
   apiKey: z.string().optional(),
   api: apiSchema.default('openai-completions'),
   /** Bounds the whole model call: connect, headers, body streaming. */
-  timeoutSeconds: positiveSeconds.optional(),
-  connectTimeoutSeconds: positiveSeconds.optional(),
-  /** Time to the first streamed chunk (cold model loads). */
+  timeoutSeconds: positiveSeconds.default(300),
+  /** Capped by timeoutSeconds. */
+  connectTimeoutSeconds: positiveSeconds.default(10),
+  /** Time to the first streamed chunk (cold model loads); unset: only timeoutSeconds bounds it. */
   firstTokenTimeoutSeconds: positiveSeconds.optional(),
-  /** Longest gap between two chunks of a body. */
+  /** Longest gap between two chunks of a body; unset: only timeoutSeconds bounds it. */
   idleTimeoutSeconds: positiveSeconds.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   request: z.strictObject({ allowPrivateNetwork: z.boolean().optional() }).optional(),
@@ -103,19 +106,22 @@ export const serverSchema = z.strictObject({
   metricsRequireAuth: z.boolean().default(false),
 });
 
+export const redisSchema = z.strictObject({
+  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+  keyPrefix: z.string().default('lmrelay:'),
+  /** Past this a Redis call counts as failed and local state is used. */
+  commandTimeoutMs: z.number().int().positive().default(150),
+});
+
+/** What `state.redis` holds beside its url, for a Redis named by REDIS_URL alone. */
+export const REDIS_DEFAULTS: Readonly<Omit<RedisConfig, 'url'>> = Object.freeze(redisSchema.omit({ url: true }).parse({}));
+
 export const stateSchema = z.strictObject({
-  redis: z
-    .strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
-      keyPrefix: z.string().default('lmrelay:'),
-      /** Past this a Redis call counts as failed and local state is used. */
-      commandTimeoutMs: z.number().int().positive().default(150),
-    })
-    .optional(),
+  redis: redisSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
-  server: serverSchema.default(serverSchema.parse({})),
+  server: serverSchema.prefault({}),
   state: stateSchema.default({}),
   models: z
     .strictObject({
@@ -132,7 +138,7 @@ export const configSchema = z.strictObject({
               primary: z.string().optional(),
               fallbacks: z.array(z.string()).default([]),
             })
-            .default({ fallbacks: [] }),
+            .prefault({}),
           /** The chain of /v1/embeddings; unset, the models of `kind: "embedding"` in config order. */
           embeddingModel: z
             .strictObject({
@@ -142,22 +148,25 @@ export const configSchema = z.strictObject({
             .optional(),
           models: z.record(z.string(), modelSettingsSchema).default({}),
           /** Context windows below refuseBelow are refused (0: never), below warnBelow warned about. */
+          /** Agents' prompts do not fit below 16k; below 32k they soon will not. */
           contextGuard: z
             .strictObject({
-              refuseBelow: z.number().int().nonnegative().optional(),
-              warnBelow: z.number().int().nonnegative().optional(),
+              refuseBelow: z.number().int().nonnegative().default(16_000),
+              warnBelow: z.number().int().nonnegative().default(32_000),
             })
-            .optional(),
+            .prefault({}),
           experimental: z
             .strictObject({
-              localModelLean: z.boolean().optional(),
-              leanDropTools: z.array(z.string()).optional(),
+              /** Drop leanDropTools for every model (else per model: models[ref].localModelLean). */
+              localModelLean: z.boolean().default(false),
+              /** Heavyweight tools a small local model cannot use well. */
+              leanDropTools: z.array(z.string()).default(['browser', 'cron', 'message']),
             })
-            .optional(),
+            .prefault({}),
         })
-        .default({ model: { fallbacks: [] }, models: {} }),
+        .prefault({}),
     })
-    .default({ defaults: { model: { fallbacks: [] }, models: {} } }),
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -168,3 +177,5 @@ export type Compat = z.infer<typeof compatSchema>;
 export type Api = z.infer<typeof apiSchema>;
 export type ModelKind = NonNullable<ModelConfig['kind']>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+export type RedisConfig = z.infer<typeof redisSchema>;
+export type ContextGuard = Config['agents']['defaults']['contextGuard'];

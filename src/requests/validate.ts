@@ -14,9 +14,5 @@ export function validateBody<T>(schema: RequestSchema<T>, body: unknown): T {
   const issue = result.error.issues[0];
   const param = formatPath(issue.path);
   const message = issue.message.replace(/^Invalid input: /, '');
-  return raise(new RelayError(`${param}: ${message}`, { code: issue.code === 'invalid_value' ? 'invalid_value' : 'invalid_type', param }));
-}
-
-function raise(err: RelayError): never {
-  throw err;
+  throw new RelayError(`${param}: ${message}`, { code: issue.code === 'invalid_value' ? 'invalid_value' : 'invalid_type', param });
 }

@@ -12,12 +12,10 @@ import { isIP } from 'node:net';
 export interface SecurityFindings {
   errors: string[];
   warnings: string[];
-  /** Providers whose requests are refused, with the reason. */
-  refused: Map<string, string>;
 }
 
 export function auditConfig(config: Config, catalog: Catalog, envRefs: ReadonlyMap<string, string[]> = new Map()): SecurityFindings {
-  const findings: SecurityFindings = { errors: [], warnings: [], refused: new Map() };
+  const findings: SecurityFindings = { errors: [], warnings: [] };
   for (const provider of catalog.providers.values()) auditProvider(provider, findings, envRefs);
   const host = config.server.host;
   const inbound = auditInboundKeys(config, host, envRefs);
@@ -53,20 +51,27 @@ function readFrom(envRefs: ReadonlyMap<string, string[]>, path: string): string 
   return names?.length ? ` (read from ${names.map((n) => `\${${n}}`).join(', ')})` : '';
 }
 
+/**
+ * Why this provider's requests are refused (a public host with no real key), or undefined.
+ * The catalog asks it of each provider as it is built; the findings say it too.
+ */
+export function providerRefusal(p: Pick<ResolvedProvider, 'id' | 'hostname' | 'config'>, envRefs: ReadonlyMap<string, string[]>): string | undefined {
+  const host = p.hostname;
+  if (isPrivateHostname(host) || !isPlaceholderKey(p.config.apiKey)) return undefined;
+  const path = `models.providers.${p.id}.apiKey`;
+  const what = !p.config.apiKey
+    ? 'it has none: set apiKey: "${ENV_NAME}" and the variable'
+    : envRefs.has(path)
+      ? `the key${readFrom(envRefs, path)} looks like a placeholder (${PLACEHOLDER_RULE})`
+      : `the apiKey given looks like a placeholder (${PLACEHOLDER_RULE}); keep the real one in the environment and write apiKey: "\${ENV_NAME}"`;
+  return `${path}: ${host} is a public host and needs a real API key; ${what}`;
+}
+
 function auditProvider(p: ResolvedProvider, findings: SecurityFindings, envRefs: ReadonlyMap<string, string[]>): void {
   const host = p.hostname;
   const localHost = isPrivateHostname(host);
-  if (!localHost && isPlaceholderKey(p.config.apiKey)) {
-    const path = `models.providers.${p.id}.apiKey`;
-    const what = !p.config.apiKey
-      ? 'it has none: set apiKey: "${ENV_NAME}" and the variable'
-      : envRefs.has(path)
-        ? `the key${readFrom(envRefs, path)} looks like a placeholder (${PLACEHOLDER_RULE})`
-        : `the apiKey given looks like a placeholder (${PLACEHOLDER_RULE}); keep the real one in the environment and write apiKey: "\${ENV_NAME}"`;
-    const reason = `${path}: ${host} is a public host and needs a real API key; ${what}`;
-    findings.errors.push(reason);
-    findings.refused.set(p.id, reason);
-  }
+  const refusal = providerRefusal(p, envRefs);
+  if (refusal) findings.errors.push(refusal);
   if (p.config.request?.allowPrivateNetwork) return;
   if (isIP(host)) {
     const cls = classifyAddress(host);

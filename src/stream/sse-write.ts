@@ -1,10 +1,6 @@
-/**
- * Events -> SSE frames on a Node response, honouring backpressure, and a clean error ending
- * for streams that fail after they started.
- */
+/** Events -> SSE frames on a Node response, honouring backpressure. */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { RelayError } from '../../core/errors.js';
 import { closeIfStalled } from './write-stall.js';
 
 export const SSE_HEADERS = {
@@ -42,11 +38,6 @@ export class SseWriter {
     let text = '';
     for (const f of frames) text += f.event ? `event: ${f.event}\ndata: ${f.data}\n\n` : `data: ${f.data}\n\n`;
     return this.writeRaw(text);
-  }
-
-  /** Error shaped like OpenAI's mid-stream error, which the SDKs raise as an APIError. */
-  async writeError(err: RelayError): Promise<void> {
-    await this.write(JSON.stringify(err.toJSON()));
   }
 
   end(trailer?: string): void {

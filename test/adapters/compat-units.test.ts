@@ -38,7 +38,7 @@ t.test('request adapters', async (t) => {
   t.same(stripped, { messages: [{ role: 'user', content: '[result of tool tool]\nr' }] });
   t.same(renameMaxTokens({ messages: [], max_tokens: 3 }, 'max_completion_tokens'), { messages: [], max_completion_tokens: 3 });
   t.same(renameMaxTokens({ messages: [], max_completion_tokens: 3 }, 'max_tokens'), { messages: [], max_tokens: 3 });
-  t.same(dropLeanTools({ messages: [], tools: [{ function: { name: 'cron' } }], tool_choice: 'auto' }), { messages: [] });
+  t.same(dropLeanTools({ messages: [], tools: [{ function: { name: 'cron' } }], tool_choice: 'auto' }, ['browser', 'cron']), { messages: [] });
   t.same(applyParams({ a: 1 }, { a: 2, b: 2, extra_body: { a: 3 } }), { a: 3, b: 2 });
 });
 
@@ -50,7 +50,7 @@ t.test('look-alike detection and prompt estimate', async (t) => {
 });
 
 t.test('Chat <-> Responses field table', async (t) => {
-  const { responsesRequestToChat } = await import('../../adapters/responses/request-to-chat.js');
+  const { responsesRequestToChat } = await import('../../routes/responses/request-to-chat.js');
   const { chatRequestToResponses } = await import('../../adapters/responses/chat-request-to-responses.js');
   const chat = responsesRequestToChat({ model: 'm', input: 'x', max_output_tokens: 9, temperature: 0.1, top_k: 5, store: true }, { reasoning: false });
   t.same({ ...chat, messages: undefined }, { model: 'm', messages: undefined, max_tokens: 9, temperature: 0.1, top_k: 5 }, 'renamed once, extras kept, OpenAI-only dropped');

@@ -137,3 +137,49 @@ t.test('LMRELAY_HOST is the address only when the file sets none', async (t) => 
   t.equal(host('{ server: { host: "127.0.0.1" } }', { LMRELAY_HOST: '0.0.0.0' }), '127.0.0.1', 'the file wins');
   t.equal(host('{}', {}), '127.0.0.1', 'loopback by default');
 });
+
+t.test('the parsed config carries every default, and the catalog goes by it', async (t) => {
+  const { config, catalog } = parseConfigText('{ models: { mode: "replace", providers: { v: { baseUrl: "http://127.0.0.1:8000/v1", models: [{ id: "m" }] } } } }', 'test', {});
+  t.match(config.models.providers.v, { timeoutSeconds: 300, connectTimeoutSeconds: 10, api: 'openai-completions' });
+  t.same(config.agents.defaults.contextGuard, { refuseBelow: 16_000, warnBelow: 32_000 });
+  t.same(config.agents.defaults.experimental, { localModelLean: false, leanDropTools: ['browser', 'cron', 'message'] });
+  t.match(config.server, { bodyLimitBytes: 16 * 1024 * 1024, requestTimeoutSeconds: 60, readinessProbeSeconds: 15 });
+  t.match(catalog.providers.get('v')!.timeouts, { totalMs: 300_000, connectMs: 10_000 });
+  t.equal(catalog.contextGuard, config.agents.defaults.contextGuard, 'the guard is the config\'s own');
+
+  const set = parseConfigText(
+    `{ state: { redis: { url: "redis://127.0.0.1:1" } }, agents: { defaults: { contextGuard: { refuseBelow: 0 }, experimental: { localModelLean: true } } },
+       models: { mode: "replace", providers: { v: { baseUrl: "http://127.0.0.1:8000/v1", timeoutSeconds: 5, models: [{ id: "m" }] } } } }`,
+    'test',
+    {},
+  );
+  t.same(set.config.state.redis, { url: 'redis://127.0.0.1:1', keyPrefix: 'lmrelay:', commandTimeoutMs: 150 });
+  t.same(set.config.agents.defaults.contextGuard, { refuseBelow: 0, warnBelow: 32_000 }, 'a field left out keeps its default');
+  t.match(set.catalog.providers.get('v')!.timeouts, { totalMs: 5000, connectMs: 5000 }, 'connect is capped by the whole call');
+  t.same(set.catalog.resolve('v/m')!.leanDropTools, ['browser', 'cron', 'message']);
+});
+
+t.test('the catalog is frozen once built: itself, its providers, targets, chains and findings', async (t) => {
+  const { catalog } = parseConfigText(
+    `{ models: { mode: "replace", providers: {
+         v: { baseUrl: "http://127.0.0.1:8000/v1", apiKey: "k", models: [{ id: "m", contextWindow: 20000 }] },
+         hosted: { baseUrl: "https://api.example.com/v1", models: [{ id: "g" }] } } },
+       agents: { defaults: { model: { primary: "v/m", fallbacks: ["hosted/g"] } } } }`,
+    'test',
+    {},
+  );
+  const provider = catalog.providers.get('v')!;
+  const target = catalog.resolve('v/m')!;
+  t.ok(Object.isFrozen(catalog), 'the catalog');
+  for (const [what, value] of Object.entries({ provider, headers: provider.headers, callHeaders: provider.callHeaders.stream, timeouts: provider.timeouts, target, compat: target.compat, chain: catalog.chainFor(target), warnings: catalog.warnings, errors: catalog.errors })) {
+    t.ok(Object.isFrozen(value), what);
+  }
+  t.equal(catalog.warnings.length, 1, 'the small window was warned about before the freeze');
+  t.throws(() => ((catalog as any).primary = 'hosted/g'), TypeError);
+  t.throws(() => ((provider as any).refusal = 'refused'), TypeError);
+  t.throws(() => ((provider.timeouts as any).totalMs = 1), TypeError);
+  t.throws(() => ((target as any).upstreamModel = 'other'), TypeError);
+  t.throws(() => (catalog.warnings as string[]).push('late'), TypeError);
+  t.match(catalog.providers.get('hosted')!.refusal, /models\.providers\.hosted\.apiKey: api\.example\.com is a public host and needs a real API key/, 'a refusal is part of the provider as built');
+  t.equal(provider.refusal, undefined);
+});

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, startMock, stop, TSX_IMPORT, type MockUpstream } from '../helpers/mock.js';
@@ -105,6 +105,49 @@ t.test('SIGHUP while a request waits on a hanging model: its fallback still answ
   t.equal(body.choices?.[0]?.message?.content, 'Hello from vllm rescue');
   t.equal(res.headers.get('x-lmrelay-attempts'), '2', 'after the hanging model timed out');
   t.equal(await ask(relay.url), 'Hello from vllm rescue', 'a request after the reload walks the same chain on the new state');
+});
+
+t.test('SIGHUP with settings only a restart applies: one warning line each, the rest applied', async (t) => {
+  // The server reads the file through a link in another folder, so that only SIGHUP reloads it
+  // (the watcher sees the link's folder, where nothing changes).
+  mkdirSync(join(dir, 'real'), { recursive: true });
+  const realFile = join(dir, 'real', 'restart.json5');
+  const link = join(dir, 'restart-link.json5');
+  const configWith = (server: string, state: string, primary: string) => `{ server: { ${server} }, state: { ${state} },
+    models: { providers: { fast: { baseUrl: "${'${FAST}'}", models: [] } } },
+    agents: { defaults: { model: { primary: "${primary}" } } } }`;
+  writeFileSync(realFile, configWith('bodyLimitBytes: 100000, readinessProbeSeconds: 15, shutdownGraceSeconds: 30', '', 'fast/before'));
+  symlinkSync(realFile, link);
+  const relay = await serve(['--config', link], { env: { ...process.env, FAST: fast.baseUrl } });
+  t.teardown(() => relay.stop());
+  t.equal(await ask(relay.url), 'Hello from vllm before');
+
+  writeFileSync(realFile, configWith('bodyLimitBytes: 2000, readinessProbeSeconds: 3, shutdownGraceSeconds: 5', 'redis: { url: "redis://:hunter2@127.0.0.1:1" }', 'fast/after'));
+  await new Promise((r) => setTimeout(r, 300));
+  t.notMatch(relay.output(), /config reloaded/, 'nothing re-read the file before SIGHUP');
+  relay.child.kill('SIGHUP');
+  await relay.waitForLog(/config reloaded/);
+
+  const lines = relay.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const warnings = lines.filter((l) => l.setting !== undefined);
+  t.same(
+    warnings.map((l) => l.setting),
+    ['server.bodyLimitBytes', 'server.readinessProbeSeconds', 'state.redis'],
+    'one line per changed restart-only setting; a live one (shutdownGraceSeconds) is not among them',
+  );
+  t.match(warnings[0].msg, /^server\.bodyLimitBytes changed \(100000 -> 2000\): it takes effect on restart; the rest of the config is applied$/);
+  t.match(warnings[1].msg, /^server\.readinessProbeSeconds changed \(15 -> 3\): it takes effect on restart/);
+  t.match(warnings[2].msg, /^state\.redis changed: it takes effect on restart/);
+  t.notMatch(relay.output(), /hunter2/, 'the Redis URL (and its password) is not logged');
+
+  t.equal(await ask(relay.url), 'Hello from vllm after', 'the rest was applied: the new primary answers');
+  const big = await fetch(`${relay.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+  });
+  t.equal(big.status, 200, 'the body limit the server started with still holds, as the warning said');
+  await big.text();
 });
 
 t.test('the last log lines reach a pipe and a file when the process exits right after them', async (t) => {

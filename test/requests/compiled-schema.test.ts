@@ -5,8 +5,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { chatRequest } from '../../src/requests/chat-schema.js';
-import { responsesRequest } from '../../src/requests/responses-schema.js';
+import { chatRequest } from '../../routes/chat-completions/request-schema.js';
+import { responsesRequest } from '../../routes/responses/request-schema.js';
 import { compileRequestSchema, refineWithRule, type RequestSchema } from '../../src/requests/compiled-schema.js';
 import { validateBody } from '../../src/requests/validate.js';
 import { RelayError } from '../../core/errors.js';

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
 import { relayHandler } from '../../src/relay-route.js';
-import { chatRequest } from '../../src/requests/chat-schema.js';
+import { chatRequest } from '../../routes/chat-completions/request-schema.js';
 import { callChat } from '../../src/upstream/call-chat.js';
 import type { ChatRequest } from '../../adapters/types.js';
 

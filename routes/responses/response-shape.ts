@@ -1,5 +1,5 @@
 /** Building blocks of Response objects shared by the plain and streamed translators. */
-import type { Json } from '../types.js';
+import type { Json } from '../../adapters/types.js';
 
 export interface ResponseEcho {
   model: string;

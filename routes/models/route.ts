@@ -4,9 +4,9 @@
  * shapes: its paged list, its model object, its error body.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RelayState } from '../src/relay-state.js';
-import { RelayError } from '../core/errors.js';
-import { MAX_MODEL_NAME_LENGTH } from '../src/requests/chat-schema.js';
+import type { RelayState } from '../../src/relay-state.js';
+import { RelayError } from '../../core/errors.js';
+import { MAX_MODEL_NAME_LENGTH } from '../../src/requests/common-fields.js';
 
 interface ModelEntry {
   id: string;

@@ -2,11 +2,11 @@
  * One embeddings call to one target: POST {baseUrl}/embeddings on an OpenAI-style server. The
  * answer goes back as the upstream wrote it (vectors, base64 or float, byte for byte).
  */
-import type { ModelTarget } from '../../src/catalog.js';
-import type { CallContext } from '../../src/context.js';
-import type { CallDeadline } from '../../src/upstream/deadline.js';
-import { callUpstream, type ApiShape } from '../../src/upstream/transport.js';
-import type { JsonAnswer } from '../../src/upstream/json-answer.js';
+import type { ModelTarget } from '../catalog.js';
+import type { CallContext } from '../context.js';
+import type { CallDeadline } from './deadline.js';
+import { callUpstream, type ApiShape } from './transport.js';
+import type { JsonAnswer } from './json-answer.js';
 import { applyParams } from '../../adapters/apply-params.js';
 import type { Json } from '../../adapters/types.js';
 import { RelayError } from '../../core/errors.js';

@@ -3,20 +3,8 @@
  * understand is checked; every other field passes through to the upstream untouched.
  */
 import { z } from 'zod';
-import { compileRequestSchema, refineWithRule } from './compiled-schema.js';
-
-/** OpenAI itself allows 2048; long agent sessions get some room above that. */
-export const MAX_MESSAGES = 4096;
-
-/**
- * Model names are short ids (`provider/model-id`); a cap keeps what a client writes there out of
- * memory, logs and headers at any size. Counted in code points, by zod and ajv alike.
- */
-export const MAX_MODEL_NAME_LENGTH = 256;
-export const modelName = z.string().max(MAX_MODEL_NAME_LENGTH, { error: `must be at most ${MAX_MODEL_NAME_LENGTH} characters` });
-
-/** NUL bytes crash some tokenizers; no real text has them. */
-export const text = refineWithRule(z.string(), (s) => !s.includes('\u0000'), { message: 'text must not contain NUL (\\u0000) characters' }, { not: { pattern: '\\u0000' } });
+import { compileRequestSchema, refineWithRule } from '../../src/requests/compiled-schema.js';
+import { MAX_MESSAGES, modelName, text } from '../../src/requests/common-fields.js';
 
 const contentPart = z.looseObject({ type: z.string().min(1), text: text.optional() });
 const content = z.union([text, z.array(contentPart), z.null()]);
@@ -78,7 +66,5 @@ export const chatRequestSchema = z.looseObject({
   tools: z.array(tool).optional(),
   tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).optional(),
 });
-
-export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
 
 export const chatRequest = compileRequestSchema(chatRequestSchema);

@@ -1,10 +1,10 @@
 /** POST /v1/chat/completions: validate, walk the chain, answer JSON or a stream. */
 import type { FastifyInstance } from 'fastify';
-import { chatRequest } from '../src/requests/chat-schema.js';
-import { relayHandler } from '../src/relay-route.js';
-import { callChat } from '../src/upstream/call-chat.js';
-import { usageTap } from '../adapters/stream-usage.js';
-import type { ChatRequest } from '../adapters/types.js';
+import { chatRequest } from './request-schema.js';
+import { relayHandler } from '../../src/relay-route.js';
+import { callChat } from '../../src/upstream/call-chat.js';
+import { usageTap } from '../../adapters/stream-usage.js';
+import type { ChatRequest } from '../../adapters/types.js';
 
 export default async function chatCompletionsRoute(app: FastifyInstance): Promise<void> {
   app.post(

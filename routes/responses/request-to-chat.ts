@@ -4,8 +4,8 @@
  * it is a change of structure (input items -> messages).
  */
 import { RelayError } from '../../core/errors.js';
-import type { ChatRequest, Json } from '../types.js';
-import { copyFields } from './field-map.js';
+import type { ChatRequest, Json } from '../../adapters/types.js';
+import { copyFields } from '../../adapters/chat-responses-field-map.js';
 
 
 /** Responses-only fields that have no meaning for a Chat upstream. */

@@ -1,6 +1,6 @@
 /** A chat.completion -> a Response object (non-streamed /v1/responses on a Chat upstream). */
-import type { Json } from '../types.js';
-import { newId } from './ids.js';
+import type { Json } from '../../adapters/types.js';
+import { newId } from '../../adapters/ids.js';
 import { functionCallItem, messageItem, reasoningItem, responseSkeleton, statusOf, usageToResponses, type ResponseEcho } from './response-shape.js';
 
 export function chatCompletionToResponse(completion: Json, echo: ResponseEcho): Json {

@@ -1,7 +1,7 @@
 /** What lmrelay checks of a Responses API body; everything else passes through. */
 import { z } from 'zod';
-import { MAX_MESSAGES, modelName, text } from './chat-schema.js';
-import { compileRequestSchema, refineWithRule } from './compiled-schema.js';
+import { compileRequestSchema, refineWithRule } from '../../src/requests/compiled-schema.js';
+import { MAX_MESSAGES, modelName, text } from '../../src/requests/common-fields.js';
 
 const item = z.looseObject({
   type: z.string().optional(),

@@ -4,8 +4,8 @@
  * incomplete), each event with a rising sequence_number and its output_index and item_id.
  */
 import { Frame, type FrameTransform } from '../../core/frame.js';
-import type { Json } from '../types.js';
-import { newId } from './ids.js';
+import type { Json } from '../../adapters/types.js';
+import { newId } from '../../adapters/ids.js';
 import { functionCallItem, messageItem, reasoningItem, responseSkeleton, statusOf, usageToResponses, type ResponseEcho } from './response-shape.js';
 
 interface OpenItem {

@@ -5,7 +5,7 @@
  * first delta of a part) are inserted.
  */
 import { Frame, type FrameTransform } from '../../core/frame.js';
-import type { Json } from '../types.js';
+import type { Json } from '../../adapters/types.js';
 
 export function fillResponsesStreamFields(model: string): FrameTransform {
   let seq = 0;

@@ -2,7 +2,7 @@
  * The plain fields of Chat Completions and Responses requests, as one table read in both
  * directions (Portkey-style declarative map): copied or renamed, and extras passed through.
  */
-import type { Json } from '../types.js';
+import type { Json } from './types.js';
 
 export interface FieldPair {
   chat: string;

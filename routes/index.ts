@@ -1,0 +1,16 @@
+/**
+ * The inbound APIs (surfaces) served under /v1, inside the scope that owns keys and limits.
+ * Each is a folder: `route.ts` (the Fastify plugin: its request schema, and how its answers and
+ * errors are framed: JSON, SSE frames and trailer, error frames), `request-schema.ts`, and the
+ * converters between its API and Chat Completions, the pipeline's canonical form.
+ *
+ * Adding a surface (say Anthropic messages for clients): a folder `routes/<surface>/` with its
+ * route plugin (on `relayHandler` of the shared pipeline for a model call), and one line here.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import modelsRoute from './models/route.js';
+import chatCompletionsRoute from './chat-completions/route.js';
+import responsesRoute from './responses/route.js';
+import embeddingsRoute from './embeddings/route.js';
+
+export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, embeddingsRoute];
