@@ -1,8 +1,9 @@
 /**
- * The configuration file's shape, OpenClaw-style. Imports nothing but zod so that every
- * other module (and `lmrelay check`) can share it.
+ * The configuration file's shape, OpenClaw-style. Imports nothing but zod (and the leaf list of
+ * API names) so that every other module (and `lmrelay check`) can share it.
  */
 import { z } from 'zod';
+import { API_NAMES } from '../../dialects/names.js';
 
 const positiveSeconds = z.number().positive();
 
@@ -45,7 +46,7 @@ export const modelSchema = z.strictObject({
   compat: compatSchema.optional(),
 });
 
-export const apiSchema = z.enum(['openai-completions', 'openai-responses', 'anthropic-messages']);
+export const apiSchema = z.enum(API_NAMES);
 
 export const providerSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),
