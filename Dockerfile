@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY core ./core
+COPY dialects ./dialects
 COPY src ./src
 COPY routes ./routes
 COPY adapters ./adapters

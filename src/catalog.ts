@@ -5,6 +5,7 @@
 import type { Api, Compat, Config, ModelConfig, ModelKind, ModelSettings, ProviderConfig } from './config/schema.js';
 import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
 import { deepFreeze } from './config/deep-freeze.js';
+import { DIALECTS, type Dialect } from '../dialects/index.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -17,6 +18,8 @@ export interface ResolvedProvider {
   id: string;
   config: ProviderConfig;
   api: Api;
+  /** The API's converters, transport and probe, looked up here once rather than per request. */
+  dialect: Dialect;
   origin: string;
   /** Path prefix of baseUrl without trailing slash, e.g. `/v1`. */
   basePath: string;
@@ -65,17 +68,15 @@ export interface ModelTarget {
 export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
   const totalMs = config.timeoutSeconds * 1000;
-  const headers: Record<string, string> = {};
-  if (config.api === 'anthropic-messages') {
-    headers['anthropic-version'] = '2023-06-01';
-    if (config.apiKey) headers['x-api-key'] = config.apiKey;
-  } else if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  const dialect = DIALECTS[config.api];
+  const headers: Record<string, string> = { ...dialect.transport.headers(config.apiKey) };
   // The provider's own headers (OpenRouter's HTTP-Referer / X-Title, a pinned anthropic-version) win.
   for (const [k, v] of Object.entries(config.headers ?? {})) headers[k.toLowerCase()] = v;
   return {
     id,
     config,
     api: config.api,
+    dialect,
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
@@ -90,7 +91,7 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
       json: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       stream: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
     },
-    discover: config.discover ?? (config.models.length === 0 && config.api !== 'anthropic-messages'),
+    discover: config.discover ?? (config.models.length === 0 && dialect.probe.discoverByDefault),
     open: config.models.length === 0,
     nativeOpenAI: url.hostname === OPENAI_API_HOST,
     builtin,

@@ -1,20 +1,17 @@
 /**
- * Asks local servers which models they have (`GET {baseUrl}/models`), briefly cached, so that
- * `/v1/models` lists what is really loaded and a server that is down is simply absent.
+ * Asks local servers which models they have (`GET {baseUrl}/models`, as the provider's dialect
+ * says), briefly cached, so that `/v1/models` lists what is really loaded and a server that is
+ * down is simply absent.
  */
 import type { ResolvedProvider } from './catalog.js';
+import type { DiscoveredModel } from '../dialects/types.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
 
+export type { DiscoveredModel } from '../dialects/types.js';
+
 export const DISCOVERY_TIMEOUT_MS = 1500;
 export const DISCOVERY_TTL_MS = 5000;
-
-export interface DiscoveredModel {
-  id: string;
-  contextWindow?: number;
-  /** Other names it answers to: the base name of a model file the server reports by its path. */
-  aliases?: string[];
-}
 
 /** Told of each list a server reported (metrics give those models labels of their own). */
 export type OnReported = (provider: ResolvedProvider, models: DiscoveredModel[]) => void;
@@ -48,14 +45,14 @@ export class ModelDiscovery {
     return this.last.get(provider.id) ?? models;
   }
 
-  /** A fresh `GET /models` (no cache): did the server answer 200 in time? */
+  /** A fresh models list request (no cache): did the server answer 200 in time? */
   async reachable(provider: ResolvedProvider): Promise<boolean> {
     return (await this.get(provider)) !== undefined;
   }
 
   private async fetch(provider: ResolvedProvider): Promise<DiscoveredModel[]> {
     const json = await this.get(provider);
-    const models = json === undefined ? [] : parseModelList(json);
+    const models = json === undefined ? [] : provider.dialect.probe.parseModels(json);
     this.onReported?.(provider, models);
     this.last.set(provider.id, models);
     return models;
@@ -66,7 +63,7 @@ export class ModelDiscovery {
     try {
       const res = await this.pools.forProvider(provider).request({
         method: 'GET',
-        path: `${provider.basePath}/models`,
+        path: provider.basePath + provider.dialect.probe.modelsPath,
         headers: { accept: 'application/json', ...provider.headers },
         signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
       });
@@ -81,19 +78,6 @@ export class ModelDiscovery {
   }
 }
 
-/** OpenAI `{data:[{id}]}`, with llama.cpp's `meta.n_ctx` / vLLM's `max_model_len` when given. */
-export function parseModelList(json: any): DiscoveredModel[] {
-  const data = Array.isArray(json?.data) ? json.data : Array.isArray(json?.models) ? json.models : [];
-  const out: DiscoveredModel[] = [];
-  for (const m of data) {
-    const id = typeof m?.id === 'string' ? m.id : typeof m?.name === 'string' ? m.name : undefined;
-    if (!id) continue;
-    const ctx = m.max_model_len ?? m.meta?.n_ctx ?? m.context_length;
-    out.push({ id, contextWindow: typeof ctx === 'number' ? ctx : undefined, aliases: fileAliases(id) });
-  }
-  return out;
-}
-
 /**
  * The window the context guard goes by: the configured one, else, for a provider that lists
  * what its server reports, the server's own. `doctor` and requests both ask this.
@@ -106,17 +90,4 @@ export function guardedWindow(provider: ResolvedProvider, configured: number | u
 /** The model a list holds under this id or alias. */
 export function findDiscovered(models: readonly DiscoveredModel[], name: string): DiscoveredModel | undefined {
   return models.find((m) => m.id === name) ?? models.find((m) => m.aliases?.includes(name));
-}
-
-/**
- * llama.cpp started without `--alias` (and vLLM serving a folder) report the model's file path
- * as its id: its base name, with and without `.gguf`, is easier to type.
- */
-export function fileAliases(id: string): string[] | undefined {
-  const isPath = /^(\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/])/.test(id) || /[\\/][^\\/]+\.gguf$/i.test(id);
-  if (!isPath) return undefined;
-  const base = id.split(/[\\/]/).filter(Boolean).at(-1);
-  if (!base) return undefined;
-  const stem = base.replace(/\.gguf$/i, '');
-  return stem && stem !== base ? [base, stem] : [base];
 }

@@ -7,14 +7,14 @@ import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
 import { RelayState } from './relay-state.js';
-import { guardedWindow, parseModelList, type DiscoveredModel } from './discovery.js';
+import { guardedWindow, type DiscoveredModel } from './discovery.js';
 import { contextVerdict, contextVerdictText } from '../adapters/context-preflight.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
 import { BodyTooLargeError } from './upstream/exchange.js';
 import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
 import { requestLine } from './upstream/failure-text.js';
-import type { Api } from './config/schema.js';
+import { DIALECTS, type ApiName, type Dialect } from '../dialects/index.js';
 
 /** One request doctor made: `GET http://…/v1/models` and what came of it. */
 export interface Probe {
@@ -25,7 +25,7 @@ export interface Probe {
 
 export interface ProviderDiagnosis {
   provider: string;
-  api: Api;
+  api: ApiName;
   baseUrl: string;
   /** One of the local servers lmrelay looks for by itself (models.mode "merge"). */
   builtin: boolean;
@@ -34,7 +34,7 @@ export interface ProviderDiagnosis {
   reported: string[];
   configured: string[];
   contextWindow?: number;
-  apiWorks?: Api;
+  apiWorks?: ApiName;
   chatOk: boolean;
   /** Requests to its model are refused (context window below agents.defaults.contextGuard.refuseBelow). */
   refused?: boolean;
@@ -96,11 +96,12 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     return d;
   }
   const started = performance.now();
-  const models = await call(state, p, 'GET', '/models');
+  const { probe } = p.dialect;
+  const models = await call(state, p, 'GET', probe.modelsPath);
   d.latencyMs = Math.round(performance.now() - started);
   let list: DiscoveredModel[] = [];
-  if (models.status === 200 && models.json) list = parseModelList(models.json);
-  d.probes.push({ request: requestLine(p, '/models', 'GET'), outcome: models.error ?? `${models.status}, ${list.length} model${list.length === 1 ? '' : 's'}`, ok: !models.error });
+  if (models.status === 200 && models.json) list = probe.parseModels(models.json);
+  d.probes.push({ request: requestLine(p, probe.modelsPath, 'GET'), outcome: models.error ?? `${models.status}, ${list.length} model${list.length === 1 ? '' : 's'}`, ok: !models.error });
   if (models.status === undefined) {
     if (!p.builtin) d.fixes.push(fixFor(models.error ?? '', models.kind));
     return d;
@@ -130,7 +131,7 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     d.fixes.push("raise the server's context length (e.g. -c / --max-model-len) or lower contextWindow");
   }
   const stringOnly = configuredModel?.compat?.requiresStringContent === true;
-  const own = await chatProbe(state, p, p.api, model, stringOnly);
+  const own = await chatProbe(state, p, p.dialect, model, stringOnly);
   d.probes.push(own.probe);
   if (own.ok) {
     d.apiWorks = p.api;
@@ -140,10 +141,10 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     if (own.kind === 'http_4xx' && /model/i.test(own.error ?? '') && /not found|does not exist|unknown/i.test(own.error ?? '')) d.fixes.push('model unloaded? cold start: load it in the server');
     else if (own.kind?.endsWith('timeout')) d.fixes.push(fixFor(own.error ?? '', own.kind));
     else if (/\b401\b|\b403\b/.test(own.error ?? '')) d.fixes.push('check apiKey');
-    // The endpoint is missing: maybe the server speaks the other OpenAI API.
-    const other = p.api === 'openai-completions' ? 'openai-responses' : p.api === 'openai-responses' ? 'openai-completions' : undefined;
+    // The endpoint is missing: maybe the server speaks another API (the other OpenAI one).
+    const other = probe.alternative;
     if (other && (own.status === 404 || own.status === 405)) {
-      const alt = await chatProbe(state, p, other, model, stringOnly);
+      const alt = await chatProbe(state, p, DIALECTS[other], model, stringOnly);
       d.probes.push(alt.probe);
       if (alt.ok) {
         d.apiWorks = other;
@@ -171,21 +172,14 @@ interface ChatProbe {
   probe: Probe;
 }
 
-const PROBE_PATHS: Record<Api, string> = { 'openai-completions': '/chat/completions', 'openai-responses': '/responses', 'anthropic-messages': '/messages' };
-
-async function chatProbe(state: RelayState, p: ResolvedProvider, api: Api, model: string, stringOnly: boolean): Promise<ChatProbe> {
-  const parts = [{ type: 'text', text: 'Say OK.' }];
-  const body = (content: unknown) =>
-    api === 'openai-completions'
-      ? { model, messages: [{ role: 'user', content }], max_tokens: 1, stream: false }
-      : api === 'anthropic-messages'
-        ? { model, messages: [{ role: 'user', content }], max_tokens: 1 }
-        : { model, input: [{ role: 'user', content: typeof content === 'string' ? content : [{ type: 'input_text', text: 'Say OK.' }] }], max_output_tokens: 16 };
-  const path = PROBE_PATHS[api];
-  let res = await call(state, p, 'POST', path, body(stringOnly ? 'Say OK.' : parts));
+/** A one-token call in `dialect`'s API (the provider's own, or the one doctor suggests instead). */
+async function chatProbe(state: RelayState, p: ResolvedProvider, dialect: Dialect, model: string, stringOnly: boolean): Promise<ChatProbe> {
+  const api = dialect.name;
+  const path = dialect.transport.path({ upstreamModel: model, reasoning: false }, false);
+  let res = await call(state, p, 'POST', path, dialect.probe.probeBody(model, stringOnly));
   let needsStringContent = false;
   if (!stringOnly && res.status === 400 && /string|content/i.test(res.error ?? '')) {
-    const retry = await call(state, p, 'POST', path, body('Say OK.'));
+    const retry = await call(state, p, 'POST', path, dialect.probe.probeBody(model, true));
     if (retry.status === 200) {
       needsStringContent = true;
       res = retry;

@@ -1,9 +1,8 @@
 /** POST /v1/chat/completions: validate, walk the chain, answer JSON or a stream. */
 import type { FastifyInstance } from 'fastify';
 import { chatRequest } from './request-schema.js';
-import { relayHandler } from '../../src/relay-route.js';
-import { callChat } from '../../src/upstream/call-chat.js';
-import { usageTap } from '../../adapters/stream-usage.js';
+import { relayHandler } from '../../src/pipeline/relay-route.js';
+import { callChat } from '../../src/pipeline/call-chat.js';
 import type { ChatRequest } from '../../adapters/types.js';
 
 export default async function chatCompletionsRoute(app: FastifyInstance): Promise<void> {
@@ -12,11 +11,8 @@ export default async function chatCompletionsRoute(app: FastifyInstance): Promis
     relayHandler(app, {
       schema: chatRequest,
       call: (ctx, target, body, deadline) => callChat(ctx, target, body as ChatRequest, deadline),
-      onJson: (ctx, target, _body, answer) => ctx.countUsage(target.provider.id, target.ref, answer.body?.usage),
-      // Usage is counted from the chunk lmrelay asked for, then stripped unless the client asked too.
-      streamTransforms: (ctx, target, body) => [
-        usageTap((usage) => ctx.countUsage(target.provider.id, target.ref, usage), body.stream_options?.include_usage !== true),
-      ],
+      // lmrelay asks for the usage chunk to count tokens; the client gets it only if it asked too.
+      usageChunkWanted: (body) => body.stream_options?.include_usage === true,
       trailer: 'data: [DONE]\n\n',
       errorFrames: (err) => [{ data: JSON.stringify(err.toJSON()) }],
     }),

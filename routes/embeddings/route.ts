@@ -1,8 +1,8 @@
 /** POST /v1/embeddings: validate, walk the chain of embedding models, answer the upstream's JSON. */
 import type { FastifyInstance } from 'fastify';
-import { relayHandler } from '../../src/relay-route.js';
+import { relayHandler } from '../../src/pipeline/relay-route.js';
 import { embeddingsRequest } from './request-schema.js';
-import { callEmbeddings } from '../../src/upstream/call-embeddings.js';
+import { callEmbeddings } from './call.js';
 
 export default async function embeddingsRoute(app: FastifyInstance): Promise<void> {
   app.post(
@@ -11,7 +11,6 @@ export default async function embeddingsRoute(app: FastifyInstance): Promise<voi
       schema: embeddingsRequest,
       kind: 'embedding',
       call: (ctx, target, body, deadline) => callEmbeddings(ctx, target, body, deadline),
-      onJson: (ctx, target, _body, answer) => ctx.countUsage(target.provider.id, target.ref, answer.body?.usage),
       errorFrames: (err) => [{ data: JSON.stringify(err.toJSON()) }],
     }),
   );

@@ -1,8 +1,8 @@
 /** POST /v1/responses: the Responses API for every provider, plain and streamed. */
 import type { FastifyInstance } from 'fastify';
 import { responsesRequest } from './request-schema.js';
-import { relayHandler } from '../../src/relay-route.js';
-import { callResponses } from '../../src/upstream/call-responses.js';
+import { relayHandler } from '../../src/pipeline/relay-route.js';
+import { callResponses } from './call.js';
 
 export default async function responsesRoute(app: FastifyInstance): Promise<void> {
   app.post(

@@ -1,10 +1,11 @@
 /**
  * The configuration file's shape, OpenClaw-style, and every default of it: the parsed config
- * carries each value lmrelay goes by. Imports nothing but zod so that every other module (and
- * `lmrelay check`) can share it. zod's `.default(v)` hands back `v` unparsed; `.prefault({})`
- * parses `{}`, so an object left out still gets its fields' defaults.
+ * carries each value lmrelay goes by. Imports nothing but zod (and the leaf list of API names) so
+ * that every other module (and `lmrelay check`) can share it. zod's `.default(v)` hands back `v`
+ * unparsed; `.prefault({})` parses `{}`, so an object left out still gets its fields' defaults.
  */
 import { z } from 'zod';
+import { API_NAMES } from '../../dialects/names.js';
 
 const positiveSeconds = z.number().positive();
 
@@ -49,7 +50,7 @@ export const modelSchema = z.strictObject({
   compat: compatSchema.optional(),
 });
 
-export const apiSchema = z.enum(['openai-completions', 'openai-responses', 'anthropic-messages']);
+export const apiSchema = z.enum(API_NAMES);
 
 export const providerSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),

@@ -3,11 +3,12 @@
  * open it (first event awaited, so the chain can still fall back) and record time to first
  * token; otherwise read the JSON answer (parsed once: garbage never passes as a success) and
  * check it is the kind of object the API returns.
- * Each API file only says its path, how a stream ends, and what a valid answer looks like.
+ * Each dialect's transport (dialects/<api>/transport.ts) only says its path, how a stream ends,
+ * and what a valid answer looks like.
  */
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
-import type { Frame } from '../../core/frame.js';
+import type { DialectTransport } from '../../dialects/types.js';
 import type { CallDeadline } from './deadline.js';
 import { readBody, sendJson } from './http.js';
 import { JsonAnswer } from './json-answer.js';
@@ -17,18 +18,10 @@ import { errorInAnswer } from './error-body.js';
 
 export type TransportResult = JsonAnswer | ({ kind: 'stream' } & OpenedStream);
 
-export interface ApiShape {
-  path: string;
-  /** Whether a stream that ended without [DONE] still ended properly, from its last frames. */
-  streamFinished: (last: Frame[]) => boolean;
-  /** undefined when the JSON answer is of the right kind, else what is wrong with it. */
-  invalidAnswer: (json: any) => string | undefined;
-}
-
-export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline): Promise<TransportResult> {
+/** `stream` is said apart from the payload: an API may ask for a stream by path rather than by a field. */
+export async function callUpstream(ctx: CallContext, target: ModelTarget, api: DialectTransport, payload: object, stream: boolean, deadline: CallDeadline): Promise<TransportResult> {
   const label = target.ref;
-  const stream = payload.stream === true;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path, payload: JSON.stringify(payload), deadline, label, stream });
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished });
     ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);
@@ -45,14 +38,5 @@ export async function callUpstream(ctx: CallContext, target: ModelTarget, api: A
     return answer;
   } finally {
     deadline.dispose();
-  }
-}
-
-/** True when a frame's JSON (or its SSE event name) passes `test`; a frame of some other shape does not. */
-export function frameMatches(frame: Frame, test: (type: string | undefined, json: any) => boolean): boolean {
-  try {
-    return test(frame.event, frame.json);
-  } catch {
-    return false;
   }
 }

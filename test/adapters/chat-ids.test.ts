@@ -1,9 +1,10 @@
 /** Chat ids lmrelay makes (the upstream gave none) are unique, also for calls in the same millisecond. */
 import t from 'tap';
 import { Frame } from '../../core/frame.js';
-import { responsesEventsToChatChunks } from '../../adapters/responses/events-to-chat-stream.js';
-import { responseToChatCompletion } from '../../adapters/responses/response-to-chat.js';
-import { anthropicEventsToChatChunks, anthropicToChatCompletion } from '../../adapters/anthropic/response.js';
+import { responsesEventsToChatChunks } from '../../dialects/openai-responses/stream.js';
+import { responseToChatCompletion } from '../../dialects/openai-responses/answer.js';
+import { anthropicToChatCompletion } from '../../dialects/anthropic-messages/answer.js';
+import { anthropicEventsToChatChunks } from '../../dialects/anthropic-messages/stream.js';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay } from '../helpers/relay.js';
 

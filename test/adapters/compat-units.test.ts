@@ -51,7 +51,7 @@ t.test('look-alike detection and prompt estimate', async (t) => {
 
 t.test('Chat <-> Responses field table', async (t) => {
   const { responsesRequestToChat } = await import('../../routes/responses/request-to-chat.js');
-  const { chatRequestToResponses } = await import('../../adapters/responses/chat-request-to-responses.js');
+  const { chatRequestToResponses } = await import('../../dialects/openai-responses/request.js');
   const chat = responsesRequestToChat({ model: 'm', input: 'x', max_output_tokens: 9, temperature: 0.1, top_k: 5, store: true }, { reasoning: false });
   t.same({ ...chat, messages: undefined }, { model: 'm', messages: undefined, max_tokens: 9, temperature: 0.1, top_k: 5 }, 'renamed once, extras kept, OpenAI-only dropped');
   const resp = chatRequestToResponses({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 7, top_k: 5, n: 1 });

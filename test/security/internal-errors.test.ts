@@ -7,9 +7,9 @@ import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
-import { relayHandler } from '../../src/relay-route.js';
+import { relayHandler } from '../../src/pipeline/relay-route.js';
 import { chatRequest } from '../../routes/chat-completions/request-schema.js';
-import { callChat } from '../../src/upstream/call-chat.js';
+import { callChat } from '../../src/pipeline/call-chat.js';
 import type { ChatRequest } from '../../adapters/types.js';
 
 let first: MockUpstream;

@@ -1,0 +1,77 @@
+/**
+ * One Chat Completions call to one target, whatever API that target speaks. The request is
+ * shaped for the model, sent in the target's dialect, and its answer comes back Chat-shaped: a
+ * chat.completion, or frames plus the transforms that make them chat.completion.chunks and
+ * repair them. What differs between APIs is the dialect's (provider.dialect, set at load).
+ */
+import type { ModelTarget } from '../catalog.js';
+import type { CallContext } from '../context.js';
+import type { ChatRequest } from '../../adapters/types.js';
+import type { FrameTransform } from '../../core/frame.js';
+import type { ChatExchange } from '../../dialects/types.js';
+import { shapeChatRequest } from '../../adapters/chat-request.js';
+import { separateReasoning, reasoningStream, reasoningMayApply } from '../../adapters/reasoning.js';
+import type { UntaggedText } from '../../adapters/think-tags.js';
+import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
+import { checkContextWindow } from '../../adapters/context-preflight.js';
+import { repairChatCompletion, repairChatStream, repairMayApply, type AnswerOptions } from '../../adapters/chat-answer.js';
+import type { CallDeadline } from '../upstream/deadline.js';
+import { callUpstream, type TransportResult } from '../upstream/transport.js';
+import type { RelayAnswer } from './answer.js';
+
+const warnedNoTools = new WeakSet<ModelTarget>();
+
+export async function callChat(ctx: CallContext, target: ModelTarget, client: ChatRequest, deadline: CallDeadline): Promise<RelayAnswer> {
+  const payload = shapeChatRequest(client, target);
+  const window = ctx.contextWindowOf(target);
+  checkContextWindow(payload, target.ref, window instanceof Promise ? await window : window, target.contextGuard, ctx.bodyBytes);
+  if (target.compat.supportsTools === false && client.tools?.length && !warnedNoTools.has(target)) {
+    warnedNoTools.add(target);
+    ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);
+  }
+  const { dialect, nativeOpenAI } = target.provider;
+  const exchange = dialect.fromChat?.(payload, target);
+  const request = exchange ? exchange.request : payload;
+  const sent = dialect.forwardsUnknownFields && !nativeOpenAI ? stripOpenAIOnlyFields(request) : request;
+  const result = await callUpstream(ctx, target, dialect.transport, sent, payload.stream === true, deadline);
+  if (result.kind === 'json') return chatJson(ctx, target, payload, result, exchange);
+  return { kind: 'stream', frames: result.frames, transforms: chatTransforms(ctx, target, payload, exchange) };
+}
+
+function chatJson(ctx: CallContext, target: ModelTarget, payload: ChatRequest, result: TransportResult & { kind: 'json' }, exchange: ChatExchange | undefined): RelayAnswer {
+  const { repairs } = target.provider.dialect;
+  if (!exchange) {
+    // Most Chat answers need no repair: they go out as the upstream wrote them, never re-serialised.
+    const mayNeed = (repairs.reasoning && reasoningMayApply(result, target.reasoning)) || (repairs.toolText && repairMayApply(result, (payload.tools?.length ?? 0) > 0));
+    if (!mayNeed) return result;
+  }
+  const body = exchange ? exchange.toChatCompletion(result.body) : result.body;
+  const separated = repairs.reasoning && separateReasoning(body, target.reasoning, target.compat.thinkOpenedByTemplate ? 'reasoning' : 'decide');
+  const repaired = repairs.toolText && repairChatCompletion(body, payload, answerOptions(ctx, target));
+  return exchange || separated || repaired ? { kind: 'json', body } : result;
+}
+
+/** The dialect's frames -> chat chunks, then the repairs its answers may need, in that order. */
+function chatTransforms(ctx: CallContext, target: ModelTarget, payload: ChatRequest, exchange: ChatExchange | undefined): FrameTransform[] {
+  const { repairs } = target.provider.dialect;
+  const transforms: FrameTransform[] = [];
+  if (exchange) transforms.push(exchange.toChatChunks());
+  if (repairs.reasoning) transforms.push(reasoningStream(target.reasoning, untaggedText(target)));
+  if (repairs.toolText) transforms.push(repairChatStream(payload, answerOptions(ctx, target)));
+  return transforms;
+}
+
+/** In a stream, text that does not open with `<think>` is the answer unless the template opened the tag. */
+function untaggedText(target: ModelTarget): UntaggedText {
+  return target.compat.thinkOpenedByTemplate ? 'reasoning' : 'answer';
+}
+
+function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
+  const about = { runId: ctx.id, provider: target.provider.id, model: target.ref };
+  return {
+    bracketToolCalls: target.compat.bracketToolCalls !== false,
+    onLookAlike: (found) =>
+      ctx.log.warn({ ...about, pattern: found.pattern, tool: found.tool }, 'reply text looks like a tool call but the provider sent no structured call; left as text'),
+    onDroppedBlock: (name) => ctx.log.warn({ ...about, tool: name }, 'removed a bracketed tool block that names no tool of the request'),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Token usage is counted here and nowhere else, once per answer: from a JSON answer's `usage`,
+ * or from the stream frame that carries it (a chat chunk's `usage`, a Responses event's
+ * `response.usage`). ctx.countUsage (token metrics, the inbound key's budget) reads either shape.
+ */
+import type { FrameTransform } from '../../core/frame.js';
+import type { ModelTarget } from '../catalog.js';
+import type { CallContext } from '../context.js';
+
+export function countJsonUsage(ctx: CallContext, target: ModelTarget, body: any): void {
+  ctx.countUsage(target.provider.id, target.ref, body?.usage);
+}
+
+/**
+ * Counts the usage a stream reports. `stripChunk`: lmrelay asked the upstream for a usage chunk
+ * the client did not ask for (Chat's stream_options.include_usage): it is counted, then removed.
+ */
+export function usageCounter(ctx: CallContext, target: ModelTarget, stripChunk: boolean): FrameTransform {
+  return {
+    transform(frame) {
+      // Most frames carry no usage: they are not parsed here.
+      if (!frame.mayContain('"usage"')) return frame;
+      const json = frame.json;
+      const usage = json?.usage ?? json?.response?.usage;
+      if (usage == null) return frame;
+      ctx.countUsage(target.provider.id, target.ref, usage);
+      if (!stripChunk || json.usage == null) return frame;
+      if (Array.isArray(json.choices) && json.choices.length === 0) return null;
+      const { usage: _usage, ...rest } = json;
+      frame.json = rest;
+      return frame;
+    },
+  };
+}
