@@ -7,7 +7,7 @@ import { Frame, type FrameTransform } from '../core/frame.js';
 import { BracketToolParser, type BracketOutput } from './bracket-tools.js';
 import { detectLookAlikeToolCall, LOOKALIKE_SCAN_LIMIT, type LookAlike } from './lookalike-tools.js';
 import { newId } from './ids.js';
-import type { ChatRequest, Json, RawText } from './types.js';
+import type { ChatRequest, Json } from './types.js';
 
 export interface AnswerOptions {
   /** Parse bracketed text tool calls (compat.bracketToolCalls, default on). */
@@ -25,9 +25,12 @@ export function toolNamesOf(request: ChatRequest): Set<string> {
   return names;
 }
 
-/** Whether a repair may apply: tool calls in the answer, or tools in the request (text may hold calls). */
-export function repairMayApply(raw: RawText, requestHasTools: boolean): boolean {
-  return requestHasTools || raw.mayContain('"tool_calls"');
+/**
+ * Whether a repair may apply to an answer whose JSON text is `text`: tool calls in it, or tools in
+ * the request (its text may hold calls). A scan of the text, so most answers are never walked.
+ */
+export function repairMayApply(text: string, requestHasTools: boolean): boolean {
+  return requestHasTools || text.includes('"tool_calls"');
 }
 
 export function repairChatCompletion(completion: Json, request: ChatRequest, opts: AnswerOptions): boolean {
@@ -80,7 +83,8 @@ export function repairChatStream(request: ChatRequest, opts: AnswerOptions): Fra
 
   return {
     transform(frame) {
-      if (!repairMayApply(frame, watchText)) return frame;
+      // Frames without tool calls (most) are not parsed when the request had no tools.
+      if (!watchText && !frame.mayContain('"tool_calls"')) return frame;
       const chunk = frame.json;
       const choice = chunk?.choices?.[0];
       const delta = choice?.delta;

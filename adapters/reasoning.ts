@@ -5,14 +5,14 @@
  */
 import { Frame, type FrameTransform } from '../core/frame.js';
 import { ThinkTagSplitter, splitThinkTags, type UntaggedText } from './think-tags.js';
-import type { Json, RawText } from './types.js';
+import type { Json } from './types.js';
 
 /**
  * Whether reasoning may need moving: a `reasoning` field, or any content when think tags are
  * split (servers may escape `<` as `\u003c`, so the text alone cannot tell).
  */
-export function reasoningMayApply(raw: RawText, splitTags: boolean): boolean {
-  return splitTags || raw.mayContain('"reasoning"');
+export function reasoningMayApply(text: string, splitTags: boolean): boolean {
+  return splitTags || text.includes('"reasoning"');
 }
 
 /**
@@ -52,7 +52,8 @@ export function reasoningStream(splitTags: boolean, untagged: UntaggedText = 'an
   let template: Json | undefined;
   return {
     transform(frame: Frame) {
-      if (!reasoningMayApply(frame, splitTags)) return frame;
+      // Frames without a reasoning field (most) are not parsed when tags are not split.
+      if (!splitTags && !frame.mayContain('"reasoning"')) return frame;
       const chunk = frame.json;
       let changed = false;
       for (const choice of chunk?.choices ?? []) {

@@ -9,8 +9,3 @@ export interface ChatRequest extends Json {
   tools?: Json[];
   tool_choice?: unknown;
 }
-
-/** An answer or stream chunk still held as text: lets an adapter say whether it may apply before anything is parsed. */
-export interface RawText {
-  mayContain(needle: string): boolean;
-}

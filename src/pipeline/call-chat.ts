@@ -42,7 +42,7 @@ function chatJson(ctx: CallContext, target: ModelTarget, payload: ChatRequest, r
   const { repairs } = target.provider.dialect;
   if (!exchange) {
     // Most Chat answers need no repair: they go out as the upstream wrote them, never re-serialised.
-    const mayNeed = (repairs.reasoning && reasoningMayApply(result, target.reasoning)) || (repairs.toolText && repairMayApply(result, (payload.tools?.length ?? 0) > 0));
+    const mayNeed = (repairs.reasoning && reasoningMayApply(result.text, target.reasoning)) || (repairs.toolText && repairMayApply(result.text, (payload.tools?.length ?? 0) > 0));
     if (!mayNeed) return result;
   }
   const body = exchange ? exchange.toChatCompletion(result.body) : result.body;
