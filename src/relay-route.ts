@@ -3,6 +3,7 @@
  * JSON (the upstream's own text when nothing changed it) or a committed stream.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestSchema } from './requests/compiled-schema.js';
 import type { ModelTarget } from './catalog.js';
 import type { CallContext } from './context.js';
@@ -24,7 +25,8 @@ export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: '
 
 export interface RelayRouteSpec {
   schema: RequestSchema<unknown>;
-  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
+  /** `headers`: the client's, for a surface that passes some on (Anthropic's anthropic-beta). */
+  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders) => Promise<RelayAnswer>;
   /** After a JSON answer (e.g. count its usage). */
   onJson?: (ctx: CallContext, target: ModelTarget, body: Json, answer: RelayAnswer & { kind: 'json' }) => void;
   /** Last transforms of a stream, which may depend on what the client asked. */
@@ -53,7 +55,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     try {
       outcome = await runChain(ctx, chainFor(state, requested, request.headers), (t, deadline) => {
         tried = t;
-        return spec.call(ctx, t, body, deadline);
+        return spec.call(ctx, t, body, deadline, request.headers);
       });
     } catch (err) {
       // An error answer names the model whose error it is, as a success names the model that answered.

@@ -13,6 +13,7 @@ const MESSAGES: ApiShape = {
   invalidAnswer: (json) => (json.type === 'message' && Array.isArray(json.content) ? undefined : 'response is not an Anthropic message'),
 };
 
-export function callAnthropicMessages(ctx: CallContext, target: ModelTarget, payload: Json, deadline: CallDeadline): Promise<AnthropicResult> {
-  return callUpstream(ctx, target, MESSAGES, payload, deadline);
+/** `headers`: this call's own (a client's anthropic-beta), in place of the provider's set. */
+export function callAnthropicMessages(ctx: CallContext, target: ModelTarget, payload: Json, deadline: CallDeadline, headers?: Record<string, string>): Promise<AnthropicResult> {
+  return callUpstream(ctx, target, MESSAGES, payload, deadline, headers);
 }

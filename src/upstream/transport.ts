@@ -25,10 +25,11 @@ export interface ApiShape {
   invalidAnswer: (json: any) => string | undefined;
 }
 
-export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline): Promise<TransportResult> {
+/** `headers`: this call's own, in place of the provider's set. */
+export async function callUpstream(ctx: CallContext, target: ModelTarget, api: ApiShape, payload: { stream?: unknown }, deadline: CallDeadline, headers?: Record<string, string>): Promise<TransportResult> {
   const label = target.ref;
   const stream = payload.stream === true;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path, payload: JSON.stringify(payload), deadline, label, stream });
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path, payload: JSON.stringify(payload), deadline, label, stream, headers });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished });
     ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);

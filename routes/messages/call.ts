@@ -1,0 +1,47 @@
+/**
+ * One Messages call to one target of the chain: passed through to an Anthropic upstream, else
+ * translated to the canonical Chat request (which reaches Chat, Responses and Anthropic
+ * dialects alike) and its answer or stream translated back.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ModelTarget } from '../../src/catalog.js';
+import type { CallContext } from '../../src/context.js';
+import type { CallDeadline } from '../../src/upstream/deadline.js';
+import type { RelayAnswer } from '../../src/relay-route.js';
+import { callChat } from '../../src/upstream/call-chat.js';
+import { usageTap } from '../../adapters/stream-usage.js';
+import { RelayError } from '../../core/errors.js';
+import type { Json } from '../../adapters/types.js';
+import { inputKindsOf, messagesToChat } from './request-to-chat.js';
+import { chatToAnthropicMessage } from './answer-from-chat.js';
+import { chatStreamToAnthropicEvents } from './stream-from-chat.js';
+import { passesThrough, passThroughMessages } from './passthrough.js';
+
+export async function callMessages(ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders): Promise<RelayAnswer> {
+  refuseUnlistedInputs(body, target);
+  if (passesThrough(target)) return passThroughMessages(ctx, target, body, headers, deadline);
+  const answer = await callChat(ctx, target, messagesToChat(body, { reasoning: target.reasoning }), deadline);
+  const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
+  if (answer.kind === 'json') {
+    countUsage(answer.body?.usage);
+    return { kind: 'json', body: chatToAnthropicMessage(answer.body, body.model) };
+  }
+  return { kind: 'stream', frames: answer.frames, transforms: [...answer.transforms, usageTap(countUsage, false), chatStreamToAnthropicEvents(body.model)] };
+}
+
+/**
+ * Images and documents go only to a model whose `input` lists them (a model that declares no
+ * `input` is not judged). Refused before sending: the chain may try a model that takes them.
+ */
+function refuseUnlistedInputs(body: Json, target: ModelTarget): void {
+  if (!target.inputs) return;
+  for (const kind of inputKindsOf(body)) {
+    if (target.inputs.includes(kind)) continue;
+    throw new RelayError(`${target.ref} takes ${target.inputs.join(', ')} only: this request holds ${kind === 'file' ? 'a document' : 'an image'} (list "${kind}" in the model's input to allow it)`, {
+      code: 'unsupported_content',
+      param: 'messages',
+      preflight: true,
+      retryable: true,
+    });
+  }
+}
