@@ -45,6 +45,7 @@ export interface ModelTarget {
   upstreamModel: string;
   model?: ModelConfig;
   settings?: ModelSettings;
+  /** Its first alias (`settings.alias` may list several). */
   alias?: string;
   compat: Compat;
   reasoning: boolean;
@@ -58,6 +59,8 @@ export interface ModelTarget {
   /** agents.defaults.contextGuard, with its defaults. */
   contextGuard: ContextGuard;
 }
+
+const aliasesOf = (settings: ModelSettings | undefined): string[] => (settings?.alias === undefined ? [] : [settings.alias].flat());
 
 export const DEFAULT_LEAN_DROP_TOOLS = ['browser', 'cron', 'message'];
 
@@ -139,10 +142,10 @@ export class Catalog {
     for (const [ref, settings] of Object.entries(this.settings)) {
       const target = this.targetForRef(ref, `agents.defaults.models["${ref}"]`);
       if (!target) continue;
-      if (settings.alias) {
-        if (this.aliases.has(settings.alias) && this.aliases.get(settings.alias) !== ref) {
-          problems.push(`agents.defaults.models["${ref}"].alias: "${settings.alias}" is already the alias of ${this.aliases.get(settings.alias)}`);
-        } else this.aliases.set(settings.alias, ref);
+      for (const alias of aliasesOf(settings)) {
+        if (this.aliases.has(alias) && this.aliases.get(alias) !== ref) {
+          problems.push(`agents.defaults.models["${ref}"].alias: "${alias}" is already the alias of ${this.aliases.get(alias)}`);
+        } else this.aliases.set(alias, ref);
       }
     }
     if (defaults.primary) {
@@ -239,7 +242,7 @@ export class Catalog {
       upstreamModel,
       model,
       settings,
-      alias: settings?.alias,
+      alias: aliasesOf(settings)[0],
       compat: model?.compat ?? {},
       reasoning: model?.reasoning ?? false,
       leanDropTools: (settings?.localModelLean ?? this.lean.all) ? this.lean.tools : undefined,

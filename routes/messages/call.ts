@@ -17,8 +17,9 @@ import { chatToAnthropicMessage } from './answer-from-chat.js';
 import { chatStreamToAnthropicEvents } from './stream-from-chat.js';
 import { passesThrough, passThroughMessages } from './passthrough.js';
 
-export async function callMessages(ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders): Promise<RelayAnswer> {
-  refuseUnlistedInputs(body, target);
+export async function callMessages(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline, headers: IncomingHttpHeaders): Promise<RelayAnswer> {
+  refuseUnlistedInputs(client, target);
+  const body = capMaxTokens(client, target.model?.maxTokens);
   if (passesThrough(target)) return passThroughMessages(ctx, target, body, headers, deadline);
   const answer = await callChat(ctx, target, messagesToChat(body, { reasoning: target.reasoning }), deadline);
   const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
@@ -27,6 +28,14 @@ export async function callMessages(ctx: CallContext, target: ModelTarget, body: 
     return { kind: 'json', body: chatToAnthropicMessage(answer.body, body.model) };
   }
   return { kind: 'stream', frames: answer.frames, transforms: [...answer.transforms, usageTap(countUsage, false), chatStreamToAnthropicEvents(body.model)] };
+}
+
+/**
+ * Anthropic clients must send max_tokens and send a ceiling (Claude Code: 32000): a model's
+ * configured `maxTokens` caps it, so the context preflight weighs what the model can write.
+ */
+function capMaxTokens(body: Json, maxTokens: number | undefined): Json {
+  return maxTokens !== undefined && body.max_tokens > maxTokens ? { ...body, max_tokens: maxTokens } : body;
 }
 
 /**

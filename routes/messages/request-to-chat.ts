@@ -56,10 +56,20 @@ export function messagesToChat(body: Json, opts: MessagesToChatOptions): ChatReq
   return out;
 }
 
+/**
+ * Claude Code's attribution line (`x-anthropic-billing-header: cc_version=...`) is read by
+ * Anthropic's API, never shown to its models; sent on, it would only change the head of every
+ * prompt, and with it a local server's prompt cache.
+ */
+const ATTRIBUTION = 'x-anthropic-billing-header:';
+
 function systemText(system: unknown): string {
   if (typeof system === 'string') return system;
   if (!Array.isArray(system)) return '';
-  return system.map((b: Json) => b.text).join('\n\n');
+  return system
+    .map((b: Json) => String(b.text))
+    .filter((text) => !text.startsWith(ATTRIBUTION))
+    .join('\n\n');
 }
 
 /** A user turn: its tool results first (each its own `tool` message, as Chat wants), then the rest. */
