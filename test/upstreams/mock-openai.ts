@@ -383,6 +383,13 @@ function countTokens(req: IncomingMessage, res: ServerResponse) {
   sendJson(res, 200, { input_tokens: 42 });
 }
 
+/** vLLM's /tokenize (at the server's root) in its chat form: a count of the templated prompt. */
+function vllmTokenize(res: ServerResponse, body: any) {
+  if (!Array.isArray(body?.messages)) return sendJson(res, 400, errorBody(400, 'messages or prompt required'));
+  const count = body.messages.length * 10 + (body.tools?.length ?? 0) * 100;
+  sendJson(res, 200, { count, max_model_len: 32768, tokens: Array.from({ length: count }, (_, i) => i) });
+}
+
 function models(res: ServerResponse) {
   if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}), ...(values.context ? { meta: { n_ctx: Number(values.context) } } : {}) }));
@@ -433,6 +440,7 @@ const server = createServer((req, res) => {
     if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
     if (req.method === 'POST' && url === '/v1/messages' && !values.only) return void messages(req, res, body);
     if (req.method === 'POST' && url === '/v1/messages/count_tokens' && !values.only) return countTokens(req, res);
+    if (req.method === 'POST' && url === '/tokenize' && dialect === 'vllm' && values.only !== 'responses') return vllmTokenize(res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });

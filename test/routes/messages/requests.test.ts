@@ -11,6 +11,7 @@ import { anthropicClient } from '../../helpers/anthropic.js';
 
 let chat: MockUpstream;
 let anthropic: MockUpstream;
+let vllm: MockUpstream;
 let relay: RelayUnderTest;
 let client: Anthropic;
 
@@ -18,7 +19,7 @@ const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQD
 const image = { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: PIXEL } };
 
 t.before(async () => {
-  [chat, anthropic] = await Promise.all([startMock('vllm', ['--only', 'chat']), startMock('openai')]);
+  [chat, anthropic, vllm] = await Promise.all([startMock('llamacpp', ['--only', 'chat']), startMock('openai'), startMock('vllm', ['--only', 'chat'])]);
   relay = await startRelay({
     models: {
       providers: {
@@ -27,6 +28,7 @@ t.before(async () => {
           apiKey: 'chat-key',
           models: [{ id: 'echo', maxTokens: 1000, reasoning: true }, { id: 'text-only', input: ['text'] }, { id: 'vision', input: ['text', 'image'] }, { id: 'plain' }],
         },
+        vllm: { baseUrl: vllm.baseUrl, apiKey: 'vllm-key', models: [{ id: 'Qwen/Qwen3-8B' }] },
         anth: { baseUrl: anthropic.baseUrl, apiKey: 'anth-provider-key', api: 'anthropic-messages', models: [{ id: 'echo' }, { id: 'plain', input: ['text'] }] },
       },
     },
@@ -36,7 +38,7 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await relay?.close();
-  await Promise.all([chat, anthropic].map((m) => m?.close()));
+  await Promise.all([chat, anthropic, vllm].map((m) => m?.close()));
 });
 
 /** The Chat request the echo model received, from its reply. */
@@ -161,10 +163,10 @@ t.test("images only for a model whose input lists them; the chain moves on to on
   t.same(await chat.requests(), [], 'refused before anything was sent');
 
   const { data, response } = await client.messages.create({ model: 'chat/text-only', ...withImage }).withResponse();
-  t.match(data.content, [{ type: 'text', text: 'Hello from vllm vision' }]);
+  t.match(data.content, [{ type: 'text', text: 'Hello from llamacpp vision' }]);
   t.equal(response.headers.get('x-lmrelay-model'), 'chat/vision');
   t.equal(response.headers.get('x-lmrelay-attempts'), '1', 'a refusal before sending is no attempt');
-  t.match(await client.messages.create({ model: 'chat/plain', ...withImage }), { content: [{ text: 'Hello from vllm plain' }] }, 'a model that declares no input is not judged');
+  t.match(await client.messages.create({ model: 'chat/plain', ...withImage }), { content: [{ text: 'Hello from llamacpp plain' }] }, 'a model that declares no input is not judged');
 });
 
 t.test('an Anthropic upstream gets the body as sent, its own key and version, the client beta', async (t) => {
@@ -212,6 +214,12 @@ t.test('count_tokens: the upstream count where it has one, else an estimate that
   }
   const asked = (await chat.requests()).filter((r) => r.method === 'POST').map((r) => r.path);
   t.same(asked, ['/v1/messages/count_tokens', '/apply-template', '/tokenize'], "each way is asked once: a server without any is remembered");
+
+  const counted = await client.messages.countTokens({ model: 'vllm/Qwen/Qwen3-8B', ...body, tools: [{ name: 'f', input_schema: { type: 'object' } }] }).withResponse();
+  t.equal(counted.response.headers.get('x-lmrelay-token-count'), 'upstream');
+  t.equal(counted.data.input_tokens, 2 * 10 + 100, "vLLM's /tokenize count (the mock's: 10 a message, 100 a tool)");
+  const tokenized = (await vllm.requests()).find((r) => r.path === '/tokenize');
+  t.match(tokenized?.body, { model: 'Qwen/Qwen3-8B', add_generation_prompt: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user' }], tools: [{ type: 'function', function: { name: 'f' } }] });
 
   const missing = await postJson(`${relay.url}/v1/messages/count_tokens`, { model: 'nope', ...body });
   t.equal(missing.status, 404);
