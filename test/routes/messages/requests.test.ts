@@ -215,7 +215,7 @@ t.test('count_tokens: the upstream count where it has one, else an estimate that
   const asked = (await chat.requests()).filter((r) => r.method === 'POST').map((r) => r.path);
   t.same(asked, ['/v1/messages/count_tokens', '/apply-template', '/tokenize'], "each way is asked once: a server without any is remembered");
 
-  const counted = await client.messages.countTokens({ model: 'vllm/Qwen/Qwen3-8B', ...body, tools: [{ name: 'f', input_schema: { type: 'object' } }] }).withResponse();
+  const counted = await client.messages.countTokens({ model: 'vllm/Qwen/Qwen3-8B', ...body, tools: [{ name: 'f', input_schema: { type: 'object' } }] } as any).withResponse();
   t.equal(counted.response.headers.get('x-lmrelay-token-count'), 'upstream');
   t.equal(counted.data.input_tokens, 2 * 10 + 100, "vLLM's /tokenize count (the mock's: 10 a message, 100 a tool)");
   const tokenized = (await vllm.requests()).find((r) => r.path === '/tokenize');
