@@ -49,6 +49,7 @@ export function messagesToChat(body: Json, opts: MessagesToChatOptions): ChatReq
   if (system) out.messages.push({ role: 'system', content: system });
   (body.messages as Json[]).forEach((m, i) => {
     if (m.role === 'assistant') out.messages.push(assistantMessage(m.content, i));
+    else if (m.role === 'system') out.messages.push({ role: 'system', content: systemText(m.content) });
     else out.messages.push(...userMessages(m.content, i));
   });
   if (Array.isArray(body.tools) && body.tools.length) out.tools = body.tools.map(toolToChat);

@@ -13,7 +13,8 @@ export const MAX_MESSAGES = 100_000;
 const block = z.looseObject({ type: z.string().min(1) });
 
 const message = z.looseObject({
-  role: z.enum(['user', 'assistant']),
+  // `system` turns among the messages: the newer API's instructions given mid-conversation.
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.union([text, z.array(block)]),
 });
 

@@ -68,7 +68,7 @@ t.test('bodies lmrelay refuses: 400 invalid_request_error naming the field', asy
   const cases: Array<[unknown, RegExp]> = [
     [{ model: 'vllm/plain', messages: body.messages }, /^max_tokens: expected number/],
     [{ ...body, messages: [] }, /^messages: Too small/],
-    [{ ...body, messages: [{ role: 'system', content: 'x' }] }, /^messages\[0\]\.role: /],
+    [{ ...body, messages: [{ role: 'tool', content: 'x' }] }, /^messages\[0\]\.role: /],
     [{ ...body, messages: [{ role: 'user', content: [{ text: 'no type' }] }] }, /^messages\[0\]\.content/],
     [{ ...body, tool_choice: { type: 'tool' } }, /^tool_choice\.name: required when type is "tool"/],
     [{ ...body, messages: [{ role: 'user', content: 'nul \u0000' }] }, /NUL/],

@@ -65,6 +65,7 @@ t.test('fields and content a Chat server receives', async (t) => {
     messages: [
       { role: 'user', content: [{ type: 'text', text: 'Look:' }, image, { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'a note' } }] },
       { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'redacted_thinking', data: 'xx' }, { type: 'text', text: 'Seen.' }] },
+      { role: 'system', content: [{ type: 'text', text: 'Be briefer still.' }] },
       { role: 'user', content: 'And now?' },
     ],
   });
@@ -91,6 +92,7 @@ t.test('fields and content a Chat server receives', async (t) => {
       ],
     },
     { role: 'assistant', content: 'Seen.', reasoning_content: 'hmm' },
+    { role: 'system', content: 'Be briefer still.' },
     { role: 'user', content: 'And now?' },
   ]);
 });
