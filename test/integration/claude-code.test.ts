@@ -80,9 +80,10 @@ async function run(cli: string) {
     };
     const out = await runClaude(cli, ['-p', 'Write the proof file.', '--output-format', 'json', '--allowedTools', 'Write'], env, home);
     t.notOk(out.killed, 'claude ended by itself');
-    t.equal(out.code, 0, out.stderr || out.stdout);
+    if (out.code !== 0) t.comment(`claude said: ${out.stderr || out.stdout}`);
+    t.equal(out.code, 0, 'claude exits 0');
     const result = JSON.parse(out.stdout);
-    t.match(result, { type: 'result', is_error: false, num_turns: 2, result: `Tool said: File created successfully at: ${proof}` }, out.stdout);
+    t.match(result, { type: 'result', is_error: false, num_turns: 2, result: `Tool said: File created successfully at: ${proof}` }, 'the turn ends with the answer to the tool result');
     t.ok(existsSync(proof), 'Claude Code ran the Write tool the model called');
     t.equal(readFileSync(proof, 'utf8'), 'written through lmrelay\n');
 
@@ -96,6 +97,12 @@ async function run(cli: string) {
     t.match(calls[0].body.messages[0], { role: 'system', content: String }, 'the system prompt as a system message');
     t.notMatch(calls[0].body.messages[0].content, /^x-anthropic-billing-header/, 'without the attribution line');
     t.ok(calls[0].body.max_tokens <= 8192, "max_tokens capped at the model's maxTokens");
+    const listed = await (await fetch(`${relay.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+    t.match(
+      listed.data.filter((m: { owned_by: string }) => m.owned_by === 'lmrelay'),
+      [{ id: 'claude-sonnet-4-6', root: 'local/tool' }, { id: 'claude-opus-4-7', root: 'local/tool' }, { id: 'claude-haiku-4-5-20251001', root: 'local/small' }],
+      '/v1/models lists every alias',
+    );
     t.match(calls[1].body.messages.slice(-2), [
       { role: 'assistant', tool_calls: [{ id: 'call_mock1', function: { name: 'Write' } }] },
       { role: 'tool', tool_call_id: 'call_mock1', content: `File created successfully at: ${proof}` },
