@@ -10,7 +10,7 @@ import type { ChatRequest, Json } from '../adapters/types.js';
 import type { ApiName } from './names.js';
 
 /** The inbound APIs lmrelay serves (its surfaces), as a dialect can take them as they are. */
-export type Surface = 'chat-completions' | 'responses';
+export type Surface = 'chat-completions' | 'responses' | 'messages';
 
 /** What a dialect reads of the model it calls (the catalog's ModelTarget holds all of it). */
 export interface DialectTarget {

@@ -12,5 +12,6 @@ import modelsRoute from './models/route.js';
 import chatCompletionsRoute from './chat-completions/route.js';
 import responsesRoute from './responses/route.js';
 import embeddingsRoute from './embeddings/route.js';
+import messagesRoute from './messages/route.js';
 
-export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, embeddingsRoute];
+export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, embeddingsRoute, messagesRoute];

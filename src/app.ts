@@ -20,6 +20,13 @@ import { v1Surfaces } from '../routes/index.js';
 
 const NO_INFO: RelayInfo = {};
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error body in the route's own API's shape (OpenAI's when unset), from the error and its scrubbed message. */
+    errorBody?: (err: RelayError, message: string, requestId: string) => unknown;
+  }
+}
+
 export interface AppDeps {
   logger?: Logger;
   metrics?: RelayMetrics;
@@ -111,7 +118,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     if (relayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(relayError.retryAfterSeconds)));
     const body = relayError.toJSON();
     body.error.message = app.relay.state.loaded.scrubber.scrub(body.error.message);
-    return reply.code(relayError.status).type('application/json; charset=utf-8').send(body);
+    const shaped = request.routeOptions.config?.errorBody?.(relayError, body.error.message, request.id) ?? body;
+    return reply.code(relayError.status).type('application/json; charset=utf-8').send(shaped);
   });
   app.setNotFoundHandler((request, reply) => {
     const err = new RelayError(`no route for ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_url' });

@@ -49,6 +49,7 @@ export interface ModelTarget {
   upstreamModel: string;
   model?: ModelConfig;
   settings?: ModelSettings;
+  /** Its first alias (`settings.alias` may list several). */
   alias?: string;
   compat: Compat;
   reasoning: boolean;
@@ -64,6 +65,8 @@ export interface ModelTarget {
   /** The model's `kind`: undefined serves either kind of request. */
   kind?: ModelKind;
 }
+
+const aliasesOf = (settings: ModelSettings | undefined): string[] => (settings?.alias === undefined ? [] : [settings.alias].flat());
 
 export function resolveProvider(id: string, config: ProviderConfig, builtin = false): ResolvedProvider {
   const url = new URL(config.baseUrl);
@@ -158,10 +161,10 @@ export class Catalog {
     for (const [ref, settings] of Object.entries(this.settings)) {
       const target = this.targetForRef(ref, `agents.defaults.models["${ref}"]`);
       if (!target) continue;
-      if (settings.alias) {
-        if (this.aliases.has(settings.alias) && this.aliases.get(settings.alias) !== ref) {
-          problems.push(`agents.defaults.models["${ref}"].alias: "${settings.alias}" is already the alias of ${this.aliases.get(settings.alias)}`);
-        } else this.aliases.set(settings.alias, ref);
+      for (const alias of aliasesOf(settings)) {
+        if (this.aliases.has(alias) && this.aliases.get(alias) !== ref) {
+          problems.push(`agents.defaults.models["${ref}"].alias: "${alias}" is already the alias of ${this.aliases.get(alias)}`);
+        } else this.aliases.set(alias, ref);
       }
     }
     if (defaults.primary) {
@@ -277,7 +280,7 @@ export class Catalog {
       upstreamModel,
       model,
       settings,
-      alias: settings?.alias,
+      alias: aliasesOf(settings)[0],
       compat: model?.compat ?? {},
       reasoning: model?.reasoning ?? false,
       leanDropTools: (settings?.localModelLean ?? this.lean.all) ? this.lean.tools : undefined,

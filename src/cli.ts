@@ -109,7 +109,8 @@ export function buildCli(): Command {
       try {
         const { catalog } = loadConfigFile(pickConfigSource(opts.config));
         for (const target of catalog.list()) {
-          const marks = [target.alias ? `alias=${target.alias}` : '', `upstream=${target.provider.origin}${target.provider.basePath} ${target.upstreamModel}`];
+          const aliases = catalog.aliasEntries().filter(([, ref]) => ref === target.ref).map(([alias]) => alias);
+          const marks = [aliases.length ? `alias=${aliases.join(',')}` : '', `upstream=${target.provider.origin}${target.provider.basePath} ${target.upstreamModel}`];
           if (target.ref === catalog.primary) marks.unshift('primary');
           console.log([target.ref, ...marks.filter(Boolean)].join('\t'));
         }

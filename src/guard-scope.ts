@@ -21,7 +21,7 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
   scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (enabled && !enabled()) return done();
     const auth = authenticate(app.relay.state.config.server.apiKeys, request);
-    if ('denied' in auth) return refuse(request, reply, 401, auth.denied);
+    if ('denied' in auth) return refuse(request, auth.denied, done);
     const key = auth.key;
     if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();
     request.rateKey = key.name;
@@ -34,8 +34,7 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
           code: 'rate_limit_exceeded',
           retryAfterSeconds: decision.retryAfterSeconds,
         });
-        reply.header('retry-after', String(decision.retryAfterSeconds));
-        refuse(request, reply, 429, err);
+        refuse(request, err, done);
       },
       // A limiter that cannot answer (shared store down past its fallback) does not lock clients out.
       () => done(),
@@ -43,7 +42,8 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
   });
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, status: number, err: RelayError): void {
+/** Through the route's error handler, which frames the error in the route's own API (and sets retry-after). */
+function refuse(request: FastifyRequest, err: RelayError, done: HookHandlerDoneFunction): void {
   request.relayInfo ??= {};
-  reply.code(status).type('application/json; charset=utf-8').send(err.toJSON());
+  done(err);
 }

@@ -10,7 +10,7 @@ import { anthropicEventsToChatChunks } from './stream.js';
 export const anthropicMessages: Dialect<'anthropic-messages'> = {
   name: 'anthropic-messages',
   // /v1/messages will pass through here once lmrelay serves that surface.
-  nativeSurfaces: [],
+  nativeSurfaces: ['messages'],
   transport: messagesTransport,
   fromChat: (payload, target) => {
     // A response_format becomes a forced tool; refused (before sending) when Anthropic cannot express it.

@@ -72,7 +72,8 @@ export const providerSchema = z.strictObject({
 });
 
 export const modelSettingsSchema = z.strictObject({
-  alias: z.string().min(1).optional(),
+  /** Names clients may send for this model: one, or several (Claude Code's main and small model names on one local model). */
+  alias: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** Merged into every request to this model; `extra_body` last. */
   params: z.record(z.string(), z.unknown()).optional(),
   fallbacks: z.array(z.string()).optional(),

@@ -4,6 +4,7 @@
  * here for every surface (./usage.ts); a surface says only how its answers and errors are framed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestSchema } from '../requests/compiled-schema.js';
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
@@ -28,7 +29,8 @@ export type { RelayAnswer } from './answer.js';
 
 export interface RelayRouteSpec {
   schema: RequestSchema<unknown>;
-  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline) => Promise<RelayAnswer>;
+  /** `headers`: the client's, for a surface that passes some on (Anthropic's anthropic-beta). */
+  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders) => Promise<RelayAnswer>;
   /**
    * Whether a stream's usage chunk, which lmrelay asks upstreams for to count tokens, also goes
    * to the client (Chat: only when it set stream_options.include_usage). Default: it does.
@@ -63,7 +65,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     try {
       outcome = await runChain(ctx, chainFor(state, requested, request.headers, kind), (t, deadline) => {
         tried = t;
-        return spec.call(ctx, t, body, deadline);
+        return spec.call(ctx, t, body, deadline, request.headers);
       });
     } catch (err) {
       // An error answer names the model whose error it is, as a success names the model that answered.

@@ -24,6 +24,10 @@ export interface SendOptions {
   label: string;
   /** Stream responses wait for their first chunk under the first-token timeout. */
   stream?: boolean;
+  /** This call's headers in place of the provider's set (a client's header that must pass on). */
+  headers?: Record<string, string>;
+  /** `path` is from the server's root, not under baseUrl's path (llama.cpp's and vLLM's /tokenize). */
+  fromRoot?: boolean;
 }
 
 export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
@@ -36,8 +40,8 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     if (opts.stream) deadline.armFirstToken();
     const exchange = startExchange(opts.pools.forProvider(provider), {
       method: 'POST',
-      path: provider.basePath + opts.path,
-      headers: opts.stream ? provider.callHeaders.stream : provider.callHeaders.json,
+      path: opts.fromRoot ? opts.path : provider.basePath + opts.path,
+      headers: opts.headers ?? (opts.stream ? provider.callHeaders.stream : provider.callHeaders.json),
       body: opts.payload,
     });
     deadline.watch(exchange);

@@ -18,10 +18,21 @@ import { errorInAnswer } from './error-body.js';
 
 export type TransportResult = JsonAnswer | ({ kind: 'stream' } & OpenedStream);
 
-/** `stream` is said apart from the payload: an API may ask for a stream by path rather than by a field. */
-export async function callUpstream(ctx: CallContext, target: ModelTarget, api: DialectTransport, payload: object, stream: boolean, deadline: CallDeadline): Promise<TransportResult> {
+/**
+ * `stream` is said apart from the payload: an API may ask for a stream by path rather than by a
+ * field. `headers`: this call's own, in place of the provider's set (a client's anthropic-beta).
+ */
+export async function callUpstream(
+  ctx: CallContext,
+  target: ModelTarget,
+  api: DialectTransport,
+  payload: object,
+  stream: boolean,
+  deadline: CallDeadline,
+  headers?: Record<string, string>,
+): Promise<TransportResult> {
   const label = target.ref;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream });
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished });
     ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);

@@ -108,6 +108,25 @@ t.test('embedding chains: agents.defaults.embeddingModel, else the models of kin
   t.match(problemsOf(`{ ${providers.replace('kind: "chat"', 'kind: "rerank"')} }`)[0], /^models\.providers\.llamacpp\.models\[1\]\.kind:/);
 });
 
+t.test('an alias may be a list: several names for one model (Claude Code main and small model names)', async (t) => {
+  const { catalog } = parseConfigText(
+    `{ models: { providers: { local: { baseUrl: "http://127.0.0.1:8080/v1", models: [{ id: "qwen" }, { id: "small" }] } } },
+       agents: { defaults: { models: { "local/qwen": { alias: ["claude-sonnet-4-6", "claude-opus-4-7"] }, "local/small": { alias: "claude-haiku-4-5-20251001" } } } } }`,
+    'test',
+    {},
+  );
+  t.equal(catalog.resolve('claude-sonnet-4-6')?.ref, 'local/qwen');
+  t.equal(catalog.resolve('claude-opus-4-7')?.ref, 'local/qwen');
+  t.equal(catalog.resolve('claude-haiku-4-5-20251001')?.ref, 'local/small');
+  t.same(catalog.aliasEntries(), [['claude-sonnet-4-6', 'local/qwen'], ['claude-opus-4-7', 'local/qwen'], ['claude-haiku-4-5-20251001', 'local/small']]);
+  const taken = problemsOf(
+    `{ models: { providers: { local: { baseUrl: "http://127.0.0.1:8080/v1", models: [{ id: "a" }, { id: "b" }] } } },
+       agents: { defaults: { models: { "local/a": { alias: ["x", "y"] }, "local/b": { alias: ["y"] } } } } }`,
+  );
+  t.same(taken, ['agents.defaults.models["local/b"].alias: "y" is already the alias of local/a']);
+  t.match(problemsOf(`{ agents: { defaults: { models: { "a/b": { alias: [] } } } } }`)[0], /^agents\.defaults\.models\["a\/b"\]\.alias/);
+});
+
 t.test('the built-in default targets the usual local ports', async (t) => {
   const { catalog } = loadConfigFile(BUILTIN_SOURCE, {});
   const ports = [...catalog.providers.values()].map((p) => `${p.id}:${new URL(p.origin).port}:${p.api}`);

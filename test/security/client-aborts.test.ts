@@ -39,6 +39,7 @@ const KINDS: Abort[] = [
   { kind: 'waiting for the first event', path: '/v1/chat/completions', body: chat('v/slow-5000', true), afterMs: 150 },
   { kind: 'mid-stream', path: '/v1/chat/completions', body: chat('v/x', true), afterText: 'data: ' },
   { kind: 'mid-stream, responses', path: '/v1/responses', body: { model: 'v/x', stream: true, input: 'hi' }, afterText: 'event: response.output_text.delta' },
+  { kind: 'mid-stream, messages', path: '/v1/messages', body: { ...chat('v/x', true), max_tokens: 50 }, afterText: 'event: content_block_delta' },
 ];
 const PER_KIND = 20;
 

@@ -28,7 +28,7 @@ t.teardown(async () => {
 });
 
 function raw(method: string, path: string, headers: Record<string, string> = {}) {
-  const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }] }) : undefined;
+  const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }) : undefined;
   return rawRequest(relay.url, method, path, headers, body);
 }
 
@@ -81,10 +81,14 @@ function spellings(path: string): string[] {
 async function guardedRoutes(): Promise<Array<{ method: string; path: string }>> {
   const listing = relay.app.printRoutes({ commonPrefix: false });
   const routes: Array<{ method: string; path: string }> = [];
-  for (const m of listing.matchAll(/(\/[^\s(]*) \(([^)]+)\)/g)) {
-    const path = m[1];
+  // A route under another is printed one level in, with its path from its parent's end.
+  const parents: string[] = [];
+  for (const m of listing.matchAll(/^([│ ]*)[├└]── (\/[^\s(]*) \(([^)]+)\)/gm)) {
+    const depth = m[1].length / 4;
+    const path = (parents[depth - 1] ?? '') + m[2];
+    parents[depth] = path;
     if (OPEN_ROUTES.has(path)) continue;
-    for (const method of m[2].split(',').map((s) => s.trim())) if (method === 'GET' || method === 'POST') routes.push({ method, path });
+    for (const method of m[3].split(',').map((s) => s.trim())) if (method === 'GET' || method === 'POST') routes.push({ method, path });
   }
   return routes;
 }
@@ -92,13 +96,15 @@ async function guardedRoutes(): Promise<Array<{ method: string; path: string }>>
 t.test('every route but the probes is guarded, whatever the spelling', async (t) => {
   const routes = await guardedRoutes();
   const paths = routes.map((r) => r.path);
-  for (const expected of ['/v1/models', '/v1/chat/completions', '/v1/responses', '/metrics']) t.ok(paths.includes(expected), `${expected} is a route`);
+  for (const expected of ['/v1/models', '/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/messages/count_tokens', '/metrics']) t.ok(paths.includes(expected), `${expected} is a route`);
   const upstreamBefore = (await mock.requests()).length;
   let tried = 0;
   for (const { method, path } of routes) {
     const canonical = await raw(method, path);
     t.equal(canonical.status, 401, `${method} ${path} without a key`);
-    t.match(JSON.parse(canonical.body), { error: { code: 'invalid_api_key' } });
+    // In the route's own API: Anthropic's for Anthropic's Messages routes, OpenAI's elsewhere.
+    const refusal = path.startsWith('/v1/messages') ? { type: 'error', error: { type: 'authentication_error' } } : { error: { code: 'invalid_api_key' } };
+    t.match(JSON.parse(canonical.body), refusal);
     for (const spelled of spellings(path)) {
       const res = await raw(method, spelled);
       tried++;

@@ -24,6 +24,8 @@
  *   flood-<kb>        answers kb KB of text (streamed: 16 KB chunks as fast as the reader takes them)
  *   stream-error      200 stream whose first event is {"error":...}
  *   echo              replies with the JSON of the request it received
+ *   tool              calls the first tool of the request with {"city":"Paris"} (or the --tool-call one),
+ *                     then, given the result, answers "Tool said: <result>"
  *
  * POST /v1/embeddings answers one 4-float vector per input (float or base64, as asked), written
  * the way Python servers write numbers (`0.50`, `-1.250e-3`) so that a re-serialised answer shows;
@@ -46,10 +48,12 @@ const { values } = parseArgs({
     'chunk-delay': { type: 'string', default: '0' },
     /** Context window reported in GET /models (llama.cpp's meta.n_ctx). */
     context: { type: 'string', default: '' },
-    /** Serve only this API: chat | responses (all, embeddings too, when unset). */
+    /** Serve only this API: chat | responses (all, embeddings and Anthropic's messages too, when unset). */
     only: { type: 'string', default: '' },
     /** GET /models answers a valid list of about this many MiB (a hostile or broken server). */
     'models-mb': { type: 'string', default: '0' },
+    /** The call the `tool` model makes, `{"name": ..., "arguments": {...}}`, when the request offers that tool. */
+    'tool-call': { type: 'string', default: '' },
   },
 });
 const dialect = values.dialect as Dialect;
@@ -97,6 +101,19 @@ function replyText(model: string): string {
   return `Hello from ${dialect} ${model}`;
 }
 
+/** The call the `tool` model makes: the configured one, else the first tool with a city. */
+function toolCallFor(body: any): { name: string; arguments: string } | undefined {
+  if (values['tool-call']) {
+    const call = JSON.parse(values['tool-call']);
+    return body.tools?.some((t: any) => t.function?.name === call.name) ? { name: call.name, arguments: JSON.stringify(call.arguments) } : undefined;
+  }
+  const name = body.tools?.[0]?.function?.name;
+  return name ? { name, arguments: '{"city":"Paris"}' } : undefined;
+}
+
+/** Arguments streamed in three pieces, as servers cut them anywhere. */
+const thirds = (s: string) => [s.slice(0, Math.ceil(s.length / 3)), s.slice(Math.ceil(s.length / 3), Math.ceil((2 * s.length) / 3)), s.slice(Math.ceil((2 * s.length) / 3))];
+
 function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) {
   return { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
 }
@@ -111,10 +128,10 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
   if (model === 'think-untagged') pieces.push({ content: 'secret ' }, { content: 'plan</th' }, { content: 'ink>' });
   else if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
-  const toolName = body.tools?.[0]?.function?.name;
-  if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
-    write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
-    for (const part of ['{"city"', ':"Par', 'is"}']) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
+  const call = toolCallFor(body);
+  if (model === 'tool' && call && body.messages?.at(-1)?.role !== 'tool') {
+    write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: call.name, arguments: '' } }] }));
+    for (const part of thirds(call.arguments)) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
     write(chunk(model, {}, 'tool_calls'));
     write('[DONE]');
     return res.end();
@@ -245,12 +262,12 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
     res.write('{"id":"x",');
     return; // body never completes
   }
-  const toolName = body.tools?.[0]?.function?.name;
+  const call = toolCallFor(body);
   const lastMessage = body.messages?.at(-1);
-  if (model === 'tool' && toolName && lastMessage?.role !== 'tool') {
+  if (model === 'tool' && call && lastMessage?.role !== 'tool') {
     return sendJson(res, 200, {
       id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: call }] }, finish_reason: 'tool_calls' }],
       usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
     });
   }
@@ -391,6 +408,19 @@ async function embeddings(res: ServerResponse, body: any) {
   res.end(text);
 }
 
+/** Anthropic's count_tokens: a fixed count, behind the same headers as /v1/messages. */
+function countTokens(req: IncomingMessage, res: ServerResponse) {
+  if (!req.headers['x-api-key'] || !req.headers['anthropic-version']) return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'x-api-key and anthropic-version are required' } });
+  sendJson(res, 200, { input_tokens: 42 });
+}
+
+/** vLLM's /tokenize (at the server's root) in its chat form: a count of the templated prompt. */
+function vllmTokenize(res: ServerResponse, body: any) {
+  if (!Array.isArray(body?.messages)) return sendJson(res, 400, errorBody(400, 'messages or prompt required'));
+  const count = body.messages.length * 10 + (body.tools?.length ?? 0) * 100;
+  sendJson(res, 200, { count, max_model_len: 32768, tokens: Array.from({ length: count }, (_, i) => i) });
+}
+
 function models(res: ServerResponse) {
   if (Number(values['models-mb'])) return void hugeModelList(res, Number(values['models-mb']) * 1024 * 1024);
   const data = listedModels.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: dialect, ...(dialect === 'vllm' ? { max_model_len: 32768 } : {}), ...(values.context ? { meta: { n_ctx: Number(values.context) } } : {}) }));
@@ -439,7 +469,9 @@ const server = createServer((req, res) => {
     if (req.method === 'GET' && url === '/v1/models') return models(res);
     if (req.method === 'POST' && url === '/v1/chat/completions' && values.only !== 'responses') return void chat(req, res, body);
     if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
-    if (req.method === 'POST' && url === '/v1/messages') return void messages(req, res, body);
+    if (req.method === 'POST' && url === '/v1/messages' && !values.only) return void messages(req, res, body);
+    if (req.method === 'POST' && url === '/v1/messages/count_tokens' && !values.only) return countTokens(req, res);
+    if (req.method === 'POST' && url === '/tokenize' && dialect === 'vllm' && values.only !== 'responses') return vllmTokenize(res, body);
     if (req.method === 'POST' && url === '/v1/embeddings' && !values.only) return void embeddings(res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });

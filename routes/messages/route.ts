@@ -1,0 +1,17 @@
+/**
+ * Anthropic's Messages API for clients (Claude Code, the Anthropic SDKs): POST /v1/messages,
+ * plain and streamed, over every upstream dialect, and POST /v1/messages/count_tokens. Errors,
+ * including the guard's 401 and 429, are framed in Anthropic's shape.
+ */
+import type { FastifyInstance } from 'fastify';
+import { relayHandler } from '../../src/pipeline/relay-route.js';
+import { messagesRequest } from './schema.js';
+import { callMessages } from './call.js';
+import { anthropicErrorBody, anthropicErrorFrames } from './errors.js';
+import { countTokensHandler } from './count-tokens.js';
+
+export default async function messagesRoute(app: FastifyInstance): Promise<void> {
+  const config = { errorBody: anthropicErrorBody };
+  app.post('/v1/messages', { config }, relayHandler(app, { schema: messagesRequest, call: callMessages, errorFrames: anthropicErrorFrames }));
+  app.post('/v1/messages/count_tokens', { config }, countTokensHandler(app));
+}
