@@ -14,7 +14,7 @@ import type { Json } from '../../adapters/types.js';
 import { inputKindsOf, messagesToChat } from './request-to-chat.js';
 import { chatToAnthropicMessage } from './answer-from-chat.js';
 import { chatStreamToAnthropicEvents } from './stream-from-chat.js';
-import { passesThrough, passThroughMessages } from './passthrough.js';
+import { passesThrough, passThroughMessages } from './call-passthrough.js';
 
 export async function callMessages(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline, headers: IncomingHttpHeaders): Promise<RelayAnswer> {
   refuseUnlistedInputs(client, target);

@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { relayHandler } from '../../src/pipeline/relay-route.js';
-import { messagesRequest } from './schema.js';
+import { messagesRequest } from './request-schema.js';
 import { callMessages } from './call.js';
 import { anthropicErrorBody, anthropicErrorFrames } from './errors.js';
-import { countTokensHandler } from './count-tokens.js';
+import { countTokensHandler } from './route-count-tokens.js';
 
 export default async function messagesRoute(app: FastifyInstance): Promise<void> {
   const config = { errorBody: anthropicErrorBody };

@@ -16,7 +16,7 @@ import { CallDeadline } from '../../src/upstream/deadline.js';
 import { readBody, sendJson } from '../../src/upstream/http.js';
 import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../../adapters/types.js';
-import { headersFor, passesThrough } from './passthrough.js';
+import { headersFor, passesThrough } from './call-passthrough.js';
 
 interface CountRequest {
   /** The client's Messages body. */

@@ -10,9 +10,9 @@ import { createCallContext } from '../../src/request-context.js';
 import { headerValue } from '../../src/header-value.js';
 import { estimatePromptTokens } from '../../adapters/context-preflight.js';
 import type { Json } from '../../adapters/types.js';
-import { countTokensRequest } from './schema.js';
+import { countTokensRequest } from './request-schema.js';
 import { messagesToChat } from './request-to-chat.js';
-import { upstreamTokenCount } from './token-counters.js';
+import { upstreamTokenCount } from './call-count-tokens.js';
 
 export function countTokensHandler(app: FastifyInstance) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
