@@ -20,7 +20,12 @@ import { headerValue } from './header-value.js';
 import type { RelayState } from './relay-state.js';
 import type { RelayInfo } from './services.js';
 
-export type RelayAnswer = { kind: 'json'; body: any; text?: string } | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
+/** A stream may bring its own ending for a failure (one that knows what it already sent). */
+export type StreamErrorFrames = (err: RelayError) => Array<{ data: string; event?: string }>;
+
+export type RelayAnswer =
+  | { kind: 'json'; body: any; text?: string }
+  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[]; errorFrames?: StreamErrorFrames };
 
 export interface RelayRouteSpec {
   schema: RequestSchema<unknown>;
@@ -32,7 +37,7 @@ export interface RelayRouteSpec {
   /** Written after the last frame (`data: [DONE]` on Chat Completions). */
   trailer?: string;
   /** The frames that tell the client its stream failed, in its API's terms. */
-  errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
+  errorFrames: StreamErrorFrames;
 }
 
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
@@ -73,7 +78,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
       return reply;
     }
     const transforms = [...value.transforms, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
-    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });
+    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: value.errorFrames ?? spec.errorFrames });
   };
 }
 

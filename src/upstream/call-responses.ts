@@ -1,6 +1,7 @@
 /**
  * One Responses API call to one target: passed through (shaped) to a Responses upstream, or
- * translated to Chat and back for a Chat upstream. The answer is always Responses-shaped.
+ * translated to Chat and back for a Chat upstream. The answer is always Responses-shaped and
+ * complete to the Open Responses schema, and speaks of tools as the client declared them.
  */
 import type { ModelTarget } from '../catalog.js';
 import type { CallContext } from '../context.js';
@@ -11,25 +12,40 @@ import { responsesRequestToChat } from '../../adapters/responses/request-to-chat
 import { chatCompletionToResponse } from '../../adapters/responses/chat-to-response.js';
 import { chatStreamToResponsesEvents } from '../../adapters/responses/chat-stream-to-events.js';
 import { fillResponsesStreamFields } from '../../adapters/responses/fill-stream-fields.js';
+import { completeResponse, type Envelope } from '../../adapters/responses/complete-response.js';
+import { liftItem } from '../../adapters/responses/lift-tool-calls.js';
+import { lowerRequest, planTools, type ToolPlan } from '../../adapters/responses/tool-plan.js';
 import { usageTap } from '../../adapters/stream-usage.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
 import type { Frame, FrameTransform } from '../../core/frame.js';
+import type { StreamErrorFrames } from '../relay-route.js';
 import type { CallDeadline } from './deadline.js';
 import { callResponsesApi } from './responses-api.js';
 import { callChat } from './call-chat.js';
 
 export type ResponsesAnswer =
   | { kind: 'json'; body: any; text?: string }
-  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
+  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[]; errorFrames?: StreamErrorFrames };
+
+/** Requests already warned about their hosted tools: one line per request, not per fallback attempt. */
+const warnedHosted = new WeakSet<CallContext>();
 
 export async function callResponses(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline): Promise<ResponsesAnswer> {
   const native = target.provider.api === 'openai-responses';
   const history = target.compat.supportsPreviousResponseId ?? target.provider.nativeOpenAI;
   checkPreviousResponseId(client, target.ref, native && history);
   const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
+  // OpenAI runs every tool type itself; any other server gets plain functions only.
+  const plan = target.provider.nativeOpenAI ? undefined : planTools(client);
+  if (plan?.hosted.length && !warnedHosted.has(ctx)) {
+    warnedHosted.add(ctx);
+    ctx.log.warn({ model: target.ref, tools: plan.hosted }, `hosted tools left out of the request to ${target.ref}, which cannot run them: ${plan.hosted.join(', ')}`);
+  }
+  const request = plan ? lowerRequest(client, plan) : client;
+  const env: Envelope = { request: client, model: target.upstreamModel, tools: plan?.echo, toolChoice: plan?.echoChoice };
 
   if (native) {
-    const shaped = applyParams(client, target.params);
+    const shaped = applyParams(request, target.params);
     shaped.model = target.upstreamModel;
     const payload = target.provider.nativeOpenAI ? shaped : stripOpenAIOnlyFields(shaped);
     const window = ctx.contextWindowOf(target);
@@ -37,18 +53,24 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
     const result = await callResponsesApi(ctx, target, payload, deadline);
     if (result.kind === 'json') {
       countUsage(result.body.usage);
-      return result;
+      return { kind: 'json', body: completeResponse(liftOutput(result.body, plan), env) };
     }
-    return { kind: 'stream', frames: result.frames, transforms: [fillResponsesStreamFields(target.upstreamModel), responsesUsageTap(countUsage)] };
+    const events = fillResponsesStreamFields(env, plan);
+    return { kind: 'stream', frames: result.frames, transforms: [events, responsesUsageTap(countUsage)], errorFrames: events.failureEvents };
   }
 
-  const echo = { model: target.upstreamModel, request: client };
-  const answer = await callChat(ctx, target, responsesRequestToChat(client, { reasoning: target.reasoning }), deadline);
+  const answer = await callChat(ctx, target, responsesRequestToChat(request, { reasoning: target.reasoning }), deadline);
   if (answer.kind === 'json') {
     countUsage(answer.body.usage);
-    return { kind: 'json', body: chatCompletionToResponse(answer.body, echo) };
+    return { kind: 'json', body: chatCompletionToResponse(answer.body, env, plan) };
   }
-  return { kind: 'stream', frames: answer.frames, transforms: [...answer.transforms, usageTap(countUsage, false), chatStreamToResponsesEvents(echo)] };
+  const events = chatStreamToResponsesEvents(env, plan);
+  return { kind: 'stream', frames: answer.frames, transforms: [...answer.transforms, usageTap(countUsage, false), events], errorFrames: events.failureEvents };
+}
+
+function liftOutput(response: Json, plan: ToolPlan | undefined): Json {
+  if (plan?.declared.size && Array.isArray(response.output)) response.output = response.output.map((item: Json) => liftItem(item, plan));
+  return response;
 }
 
 function responsesUsageTap(onUsage: (usage: unknown) => void): FrameTransform {

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { Cooldowns } from '../../src/upstream/cooldown.js';
+import { checkedFetch, checkResponsesBody, violations } from './open-responses.js';
 
 export interface RelayUnderTest {
   app: FastifyInstance;
@@ -49,8 +50,13 @@ export async function startRelay(config: unknown, options: RelayOptions = {}): P
     url,
     logs,
     logText: () => lines.join('\n'),
-    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000 }),
-    close: () => app.close(),
+    // Its /v1/responses answers are checked against the Open Responses schemas.
+    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000, fetch: checkedFetch }),
+    close: async () => {
+      await app.close();
+      const found = violations.splice(0);
+      if (found.length) throw new Error(`${found.length} answer(s) of /v1/responses broke the Open Responses schemas:\n${found.join('\n')}`);
+    },
   };
 }
 
@@ -69,6 +75,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  if (res.status === 200 && /\/v1\/responses$/.test(new URL(url).pathname)) checkResponsesBody(res.headers.get('content-type'), text);
   let json: any;
   try {
     json = JSON.parse(text);
