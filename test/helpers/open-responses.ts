@@ -1,8 +1,9 @@
 /**
  * Checks Response objects and streamed events against the Open Responses OpenAPI document
- * (../shared/specs/open-responses), compiled once with ajv. Used by the relay helper's clients,
- * so every /v1/responses answer a test reads through them is checked: a violation is recorded
- * (see `violations`) and, in a stream, also breaks the stream, so the SDK reading it raises.
+ * (../shared/specs/open-responses), compiled once with ajv. Used by the relay helper's clients
+ * and postJson, so every /v1/responses answer a test reads through them is checked: a
+ * violation fails the test file when it ends (and a JSON answer's or a stream's reader raises
+ * at once, so a test that expects an error cannot mistake one for it).
  *
  * Beside the document, where OpenAI's own API differs from it (README of the specs folder):
  * - reasoning text streams as `response.reasoning_text.delta/.done`: checked against the
@@ -15,6 +16,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import t from 'tap';
 
 const SPEC = fileURLToPath(new URL('../../../shared/specs/open-responses/openapi-2026-04-24.json', import.meta.url));
 const REF = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -115,6 +117,7 @@ function compile(doc: any): OpenResponsesChecker {
   schemas.ItemField.oneOf.push(REF('OpenAICustomToolCall'));
   schemas.Tool.oneOf.push(REF('OpenAICustomTool'), REF('OpenAINamespaceTool'));
   schemas.ResponseResource.properties.tool_choice.oneOf.push(REF('OpenAICustomToolChoice'));
+  schemas.AllowedToolChoice.properties.tools.items.oneOf.push(REF('OpenAICustomToolChoice'));
   schemas.JsonSchemaResponseFormat.properties.schema = { anyOf: [{ type: 'object' }, { type: 'null' }] };
   // OpenAPI's `discriminator` only names the property oneOf already tells apart by its enums.
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -144,7 +147,13 @@ function compile(doc: any): OpenResponsesChecker {
 }
 
 /** Every violation seen by the checking clients of this process, as text. */
-export const violations: string[] = [];
+const violations: string[] = [];
+
+// Registered before any teardown of the test file, so it runs after them (tap runs the last
+// registered first) and its failure never keeps a mock server running.
+t.teardown(() => {
+  if (violations.length) throw new Error(`${violations.length} answer(s) of /v1/responses broke the Open Responses schemas:\n${violations.join('\n')}`);
+});
 
 function record(what: string, value: unknown, found: string[]): string | undefined {
   if (found.length === 0) return undefined;

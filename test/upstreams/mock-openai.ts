@@ -24,6 +24,8 @@
  *   flood-<kb>        answers kb KB of text (streamed: 16 KB chunks as fast as the reader takes them)
  *   stream-error      200 stream whose first event is {"error":...}
  *   echo              replies with the JSON of the request it received
+ *   tool              calls the request's first tool (see argumentsFor), then, given its
+ *                     result, answers "Tool said: <result>"
  *
  * Control: GET /__mock/requests lists received requests; GET /__mock/aborted counts requests
  * whose client went away before the answer finished; POST /__mock/reset clears both.
@@ -110,7 +112,8 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   const toolName = body.tools?.[0]?.function?.name;
   if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
     write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
-    for (const part of ['{"city"', ':"Par', 'is"}']) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
+    const args = argumentsFor(body.tools[0].function.parameters);
+    for (const part of [args.slice(0, 7), args.slice(7, 12), args.slice(12)]) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
     write(chunk(model, {}, 'tool_calls'));
     write('[DONE]');
     return res.end();
@@ -146,6 +149,17 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   }
   write('[DONE]');
   res.end();
+}
+
+/**
+ * What the `tool` model passes to the tool it calls, by the tool's parameters: a one-string
+ * `input` (a custom tool seen as a function), a shell command (Codex's exec_command), or a city.
+ */
+function argumentsFor(parameters: any): string {
+  const properties = parameters?.properties ?? {};
+  if (properties.input) return JSON.stringify({ input: '*** Begin Patch\n*** End Patch' });
+  if (properties.cmd) return JSON.stringify({ cmd: 'echo ran-through-lmrelay' });
+  return '{"city":"Paris"}';
 }
 
 /** Models that fail the way strict real servers do when sent what they cannot take. */
@@ -246,7 +260,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   if (model === 'tool' && toolName && lastMessage?.role !== 'tool') {
     return sendJson(res, 200, {
       id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: toolName, arguments: argumentsFor(body.tools[0].function.parameters) } }] }, finish_reason: 'tool_calls' }],
       usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
     });
   }
@@ -278,7 +292,7 @@ async function responses(req: IncomingMessage, res: ServerResponse, body: any) {
   const tool = model === 'tool' && body.tools?.[0]?.name && lastInput?.type !== 'function_call_output' ? body.tools[0].name : undefined;
   const output: any[] = [];
   if (model === 'reasoning') output.push({ id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'Let me think.' }] });
-  if (tool) output.push({ id: 'fc_1', type: 'function_call', call_id: 'call_mock1', name: tool, arguments: '{"city":"Paris"}', status: 'completed' });
+  if (tool) output.push({ id: 'fc_1', type: 'function_call', call_id: 'call_mock1', name: tool, arguments: argumentsFor(body.tools[0].parameters), status: 'completed' });
   else output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
   const usage = { input_tokens: 9, output_tokens: 4, total_tokens: 13 };
   const response = { id: 'resp_mock', object: 'response', created_at: 1700000000, model, status: 'completed', output, usage };
