@@ -15,7 +15,7 @@ export interface DeclaredTool {
 }
 
 export interface ToolPlan {
-  /** Flat function tools (Responses form) for the upstream. */
+  /** Flat function tools (Responses form) for the upstream, and the tools it runs itself. */
   functions: Json[];
   /** The tool_choice for the upstream, in Responses form (undefined: none sent). */
   toolChoice: unknown;
@@ -36,7 +36,8 @@ const NAMESPACE_SEPARATOR = '__';
 /** The one-string parameters of a custom tool seen as a function. */
 const CUSTOM_INPUT = { type: 'object', properties: { input: { type: 'string', description: 'The whole input of the tool, as free-form text.' } }, required: ['input'], additionalProperties: false };
 
-export function planTools(request: Json): ToolPlan {
+/** `nativeTypes`: tool types the upstream runs itself, sent as they are. */
+export function planTools(request: Json, nativeTypes: readonly string[] = []): ToolPlan {
   const tools: Json[] = Array.isArray(request.tools) ? request.tools : [];
   const functions: Json[] = [];
   const echo: Json[] = [];
@@ -60,7 +61,10 @@ export function planTools(request: Json): ToolPlan {
   };
 
   for (const tool of tools) {
-    if ((tool?.type === 'function' || tool?.type === 'custom') && typeof tool.name === 'string') {
+    if (tool?.type !== 'function' && nativeTypes.includes(tool?.type)) {
+      functions.push(tool);
+      echo.push(tool);
+    } else if ((tool?.type === 'function' || tool?.type === 'custom') && typeof tool.name === 'string') {
       add(tool);
       echo.push(tool);
     } else if (tool?.type === 'namespace' && Array.isArray(tool.tools)) {
@@ -74,7 +78,7 @@ export function planTools(request: Json): ToolPlan {
 
   const upstreamName = (name: string, namespace?: string) =>
     byClientName.get(clientKey(name, namespace)) ?? (namespace ? `${namespace}${NAMESPACE_SEPARATOR}${name}` : name);
-  const choice = lowerToolChoice(request.tool_choice, upstreamName, functions);
+  const choice = lowerToolChoice(request.tool_choice, upstreamName, functions, nativeTypes);
   return {
     functions: choice.functions,
     toolChoice: choice.choice,
@@ -99,13 +103,14 @@ function customAsFunction(tool: Json, name: string): Json {
 }
 
 /** tool_choice for plain functions; `allowed_tools` narrows the functions sent instead. */
-function lowerToolChoice(choice: unknown, upstreamName: ToolPlan['upstreamName'], functions: Json[]): { choice: unknown; functions: Json[]; hostedChoice?: boolean } {
+function lowerToolChoice(choice: unknown, upstreamName: ToolPlan['upstreamName'], functions: Json[], nativeTypes: readonly string[]): { choice: unknown; functions: Json[]; hostedChoice?: boolean } {
   if (choice === undefined || choice === null || typeof choice === 'string') return { choice, functions };
   const c = choice as Json;
+  if (nativeTypes.includes(c.type)) return { choice, functions };
   if (c.type === 'function' || c.type === 'custom') return { choice: { type: 'function', name: upstreamName(c.name, c.namespace) }, functions };
   if (c.type === 'allowed_tools' && Array.isArray(c.tools)) {
     const allowed = new Set(c.tools.filter((t: Json) => t?.type === 'function' || t?.type === 'custom').map((t: Json) => upstreamName(t.name, t.namespace)));
-    return { choice: c.mode ?? 'auto', functions: functions.filter((f) => allowed.has(f.name)) };
+    return { choice: c.mode ?? 'auto', functions: functions.filter((f) => f.type !== 'function' || allowed.has(f.name)) };
   }
   // It names a hosted tool, which the model does not get.
   return { choice: 'auto', functions, hostedChoice: true };

@@ -8,8 +8,9 @@
  * Beside the document, where OpenAI's own API differs from it (README of the specs folder):
  * - reasoning text streams as `response.reasoning_text.delta/.done`: checked against the
  *   schemas of their twins `response.reasoning.delta/.done`;
- * - OpenAI types the document does not define (custom tools and their calls, namespace tools)
- *   are checked against the shapes of OpenAI's API reference, written below;
+ * - OpenAI types the document does not define (custom tools and their calls, namespace tools,
+ *   hosted tools and a choice of one in a Response's `tools` and `tool_choice`) are checked against the shapes of OpenAI's API
+ *   reference, written below;
  * - `JsonSchemaResponseFormat.schema` allows only null in the document, though a request's
  *   format carries an object there and the API echoes it: an object is allowed.
  */
@@ -60,6 +61,18 @@ const OPENAI_SCHEMAS: Record<string, object> = {
       tools: { type: 'array', items: { oneOf: [REF('FunctionTool'), REF('OpenAICustomTool')] } },
     },
     required: ['type', 'name', 'description', 'tools'],
+  },
+  // Tools OpenAI (or an upstream configured with compat.nativeToolTypes) runs itself, echoed as
+  // the client sent them: web_search, file_search, mcp, ... each of its own shape.
+  OpenAIHostedTool: {
+    type: 'object',
+    properties: { type: { type: 'string', not: { enum: ['function', 'custom', 'namespace'] } } },
+    required: ['type'],
+  },
+  OpenAIHostedToolChoice: {
+    type: 'object',
+    properties: { type: { type: 'string', not: { enum: ['function', 'custom', 'allowed_tools'] } } },
+    required: ['type'],
   },
   OpenAICustomToolChoice: {
     type: 'object',
@@ -115,8 +128,8 @@ function compile(doc: any): OpenResponsesChecker {
   const schemas = doc.components.schemas;
   Object.assign(schemas, OPENAI_SCHEMAS);
   schemas.ItemField.oneOf.push(REF('OpenAICustomToolCall'));
-  schemas.Tool.oneOf.push(REF('OpenAICustomTool'), REF('OpenAINamespaceTool'));
-  schemas.ResponseResource.properties.tool_choice.oneOf.push(REF('OpenAICustomToolChoice'));
+  schemas.Tool.oneOf.push(REF('OpenAICustomTool'), REF('OpenAINamespaceTool'), REF('OpenAIHostedTool'));
+  schemas.ResponseResource.properties.tool_choice.oneOf.push(REF('OpenAICustomToolChoice'), REF('OpenAIHostedToolChoice'));
   schemas.AllowedToolChoice.properties.tools.items.oneOf.push(REF('OpenAICustomToolChoice'));
   schemas.JsonSchemaResponseFormat.properties.schema = { anyOf: [{ type: 'object' }, { type: 'null' }] };
   // OpenAPI's `discriminator` only names the property oneOf already tells apart by its enums.

@@ -23,6 +23,7 @@ t.before(async () => {
       providers: {
         vllm: { baseUrl: vllm.baseUrl, models: [] },
         lmstudio: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [] },
+        searching: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [{ id: 'm', compat: { nativeToolTypes: ['web_search', 'namespace'] } }] },
       },
     },
   });
@@ -66,6 +67,18 @@ t.test('hosted tools are left out, with one warning per request, never a 400', a
   t.equal(only.json.tool_choice, 'auto', 'a choice of a tool left out becomes auto');
   const seen = await lastBody(vllm, CHAT);
   t.notOk('tools' in seen || 'tool_choice' in seen, 'no tools and no tool_choice reach the server');
+});
+
+t.test('an upstream that runs a tool type itself gets it as it is', async (t) => {
+  const crm = { type: 'namespace', name: 'crm', description: 'CRM', tools: [{ ...weather, name: 'lookup' }] };
+  const warningsBefore = relay.logs.filter((l) => /hosted tools left out/.test(l.msg)).length;
+  const res = await relay.client.responses.create({ model: 'searching/m', input: 'hi', tools: [{ type: 'web_search' }, { type: 'file_search', vector_store_ids: ['vs_1'] }, crm] as any, tool_choice: { type: 'web_search' } as any });
+  const seen = await lastBody(lmstudio, RESPONSES);
+  t.same(seen.tools, [{ type: 'web_search' }, crm], 'web_search and the namespace sent untouched, file_search left out');
+  t.same(seen.tool_choice, { type: 'web_search' });
+  t.same(res.tools.map((tool: any) => tool.type), ['web_search', 'namespace']);
+  const warnings = relay.logs.filter((l) => /hosted tools left out/.test(l.msg)).slice(warningsBefore);
+  t.same(warnings.map((w) => w.tools), [['file_search']]);
 });
 
 t.test('namespace tools reach the server flat and come back namespaced', async (t) => {
