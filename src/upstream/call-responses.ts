@@ -35,8 +35,9 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
   const history = target.compat.supportsPreviousResponseId ?? target.provider.nativeOpenAI;
   checkPreviousResponseId(client, target.ref, native && history);
   const countUsage = (usage: unknown) => ctx.countUsage(target.provider.id, target.ref, usage);
-  // OpenAI runs every tool type itself; any other server gets plain functions, and the tool types it says it runs.
-  const plan = target.provider.nativeOpenAI ? undefined : planTools(client, target.compat.nativeToolTypes);
+  // OpenAI's Responses API runs every tool type itself. Any other gets plain functions, and a
+  // Responses upstream also the tool types it says it runs; Chat Completions has none of them.
+  const plan = native && target.provider.nativeOpenAI ? undefined : planTools(client, native ? target.compat.nativeToolTypes : []);
   if (plan?.hosted.length && !warnedHosted.has(ctx)) {
     warnedHosted.add(ctx);
     ctx.log.warn({ model: target.ref, tools: plan.hosted }, `hosted tools left out of the request to ${target.ref}, which cannot run them: ${plan.hosted.join(', ')}`);

@@ -23,6 +23,7 @@ t.before(async () => {
       providers: {
         vllm: { baseUrl: vllm.baseUrl, models: [] },
         lmstudio: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [] },
+        anthropic: { baseUrl: vllm.baseUrl, apiKey: 'anthropic-key', api: 'anthropic-messages', models: [] },
         searching: { baseUrl: lmstudio.baseUrl, api: 'openai-responses', models: [{ id: 'm', compat: { nativeToolTypes: ['web_search', 'namespace'] } }] },
       },
     },
@@ -115,6 +116,17 @@ t.test('namespace tools reach the server flat and come back namespaced', async (
   t.match(res.output.find((o) => o.type === 'function_call'), { name: 'lookup', namespace: 'crm' }, 'the namespaced tool yields its flat name to the top-level one');
   const seen = await lastBody(vllm, CHAT);
   t.same(seen.tools.map((tool: any) => tool.function.name), ['crm__lookup_2', 'crm__lookup', `δοκιμή__${long}`]);
+});
+
+t.test('through an Anthropic upstream too: tools lowered, calls lifted, objects complete', async (t) => {
+  const crm = { type: 'namespace', name: 'crm', description: 'CRM', tools: [{ ...weather, name: 'lookup' }] };
+  const body = { model: 'anthropic/tool', input: 'Find Ada', tools: [crm, { type: 'web_search' }, { type: 'custom', name: 'apply_patch' }] };
+  const res = await relay.client.responses.create(body as any);
+  t.match(res.output.find((o) => o.type === 'function_call'), { name: 'lookup', namespace: 'crm', arguments: '{"city":"Paris"}' });
+  const seen = await lastBody(vllm, '/v1/messages');
+  t.same(seen.tools.map((tool: any) => tool.name), ['crm__lookup', 'apply_patch'], 'Anthropic gets the flat functions only');
+  const { final } = await stream(body);
+  t.match(final.output.find((o: any) => o.type === 'function_call'), { name: 'lookup', namespace: 'crm' });
 });
 
 t.test('custom tools are functions taking one string, and their calls come back custom', async (t) => {
