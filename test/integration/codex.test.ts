@@ -57,7 +57,7 @@ function codex(args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: n
 
 async function run() {
   const mock = await startMock('vllm', ['--only', 'chat']);
-  const relay = await startRelay({ models: { providers: { local: { baseUrl: mock.baseUrl, models: [{ id: 'tool' }] } } } });
+  const relay = await startRelay({ models: { providers: { local: { baseUrl: mock.baseUrl, models: [] } } } });
   const home = mkdtempSync(join(tmpdir(), 'lmrelay-codex-'));
   t.teardown(async () => {
     await relay.close();
@@ -104,5 +104,20 @@ async function run() {
     t.match(toolResult.content, /ran-through-lmrelay/, 'Codex ran the command the model asked for');
     t.equal(second.messages.at(-2).tool_calls[0].function.name, 'exec_command');
     t.match(result.stdout, /Tool said:[\s\S]*ran-through-lmrelay/, "Codex printed the model's final answer");
+  });
+
+  t.test('a call of a namespaced tool reaches the tool Codex declared, and goes back flat', async (t) => {
+    await mock.reset();
+    const result = await codex(['exec', '--skip-git-repo-check', '-m', 'local/call-multi_agent_v1__wait_agent', 'Wait for the agent.'], env, workdir, 120_000);
+    t.equal(result.code, 0, 'codex exec succeeded', { stderr: result.stderr.slice(-2000) });
+    const seen = (await mock.requests()).filter((r) => r.path === '/v1/chat/completions');
+    t.equal(seen.length, 2);
+    const [call, output] = seen[1].body.messages.slice(-2);
+    t.equal(call.tool_calls[0].function.name, 'multi_agent_v1__wait_agent', "Codex's namespaced call, flat again for the server");
+    t.equal(output.role, 'tool');
+    // Codex answers "unsupported call: <name>" for a name it did not declare; its wait_agent
+    // tool ran and complained about the mock's arguments instead.
+    t.notMatch(output.content, /unsupported call/, 'Codex ran its own wait_agent tool');
+    t.match(output.content, /\S/);
   });
 }

@@ -26,6 +26,7 @@
  *   echo              replies with the JSON of the request it received
  *   tool              calls the request's first tool (see argumentsFor), then, given its
  *                     result, answers "Tool said: <result>"
+ *   call-<name>       the same with the tool of that name (Chat Completions only)
  *
  * Control: GET /__mock/requests lists received requests; GET /__mock/aborted counts requests
  * whose client went away before the answer finished; POST /__mock/reset clears both.
@@ -109,10 +110,10 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
   if (model === 'think-untagged') pieces.push({ content: 'secret ' }, { content: 'plan</th' }, { content: 'ink>' });
   else if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
-  const toolName = body.tools?.[0]?.function?.name;
-  if (model === 'tool' && toolName && body.messages?.at(-1)?.role !== 'tool') {
-    write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: toolName, arguments: '' } }] }));
-    const args = argumentsFor(body.tools[0].function.parameters);
+  const called = toolToCall(model, body.tools);
+  if (called && body.messages?.at(-1)?.role !== 'tool') {
+    write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: called.name, arguments: '' } }] }));
+    const args = argumentsFor(called.parameters);
     for (const part of [args.slice(0, 7), args.slice(7, 12), args.slice(12)]) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
     write(chunk(model, {}, 'tool_calls'));
     write('[DONE]');
@@ -149,6 +150,14 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   }
   write('[DONE]');
   res.end();
+}
+
+/** The function the `tool` model (the first) or `call-<name>` (that one) calls, if the request has it. */
+function toolToCall(model: string, tools: any[] | undefined): { name: string; parameters: unknown } | undefined {
+  const name = /^call-(.+)$/.exec(model)?.[1];
+  if (model !== 'tool' && !name) return undefined;
+  const fn = (name ? tools?.find((t) => t?.function?.name === name) : tools?.[0])?.function;
+  return fn?.name ? { name: fn.name, parameters: fn.parameters } : undefined;
 }
 
 /**
@@ -255,12 +264,12 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
     res.write('{"id":"x",');
     return; // body never completes
   }
-  const toolName = body.tools?.[0]?.function?.name;
+  const called = toolToCall(model, body.tools);
   const lastMessage = body.messages?.at(-1);
-  if (model === 'tool' && toolName && lastMessage?.role !== 'tool') {
+  if (called && lastMessage?.role !== 'tool') {
     return sendJson(res, 200, {
       id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: toolName, arguments: argumentsFor(body.tools[0].function.parameters) } }] }, finish_reason: 'tool_calls' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: { name: called.name, arguments: argumentsFor(called.parameters) } }] }, finish_reason: 'tool_calls' }],
       usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
     });
   }
