@@ -24,6 +24,11 @@ export interface Envelope {
   toolChoice?: unknown;
   /** Whether lmrelay keeps this response (`store` of the Response). */
   stored?: boolean;
+  /**
+   * The Response comes from a Responses upstream, whose `completed` may hide a cut answer: its
+   * usage and stop reason decide. (A translated one knows its finish reason.)
+   */
+  passedThrough?: boolean;
 }
 
 interface Field {
@@ -73,7 +78,7 @@ const FIELDS: readonly Field[] = [
 
 /** Completes `response` in place (and returns it). */
 export function completeResponse(response: Json, env: Envelope): Json {
-  correctStatus(response, env.request);
+  if (env.passedThrough) correctStatus(response, env.request);
   if (env.tools) {
     response.tools = env.tools;
     response.tool_choice = env.toolChoice ?? 'auto';

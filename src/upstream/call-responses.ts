@@ -43,7 +43,7 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
     ctx.log.warn({ model: target.ref, tools: plan.hosted }, `hosted tools left out of the request to ${target.ref}, which cannot run them: ${plan.hosted.join(', ')}`);
   }
   const request = plan ? lowerRequest(client, plan) : client;
-  const env: Envelope = { request: client, model: target.upstreamModel, tools: plan?.echo, toolChoice: plan?.echoChoice };
+  const env: Envelope = { request: client, model: target.upstreamModel, tools: plan?.echo, toolChoice: plan?.echoChoice, passedThrough: native };
 
   if (native) {
     const shaped = applyParams(request, target.params);

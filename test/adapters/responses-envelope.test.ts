@@ -20,7 +20,7 @@ const check = openResponsesChecker();
 if (!check) t.plan(0, 'the Open Responses document is not beside the checkout (../shared/specs)');
 
 const request = { model: 'tiny', input: 'Tell me a story.', max_output_tokens: 5, temperature: 0 };
-const env = { request, model: 'tiny' };
+const env = { request, model: 'tiny', passedThrough: true };
 
 function recordedFrames(): Frame[] {
   return fixture('llama-responses-stream.sse')
@@ -64,9 +64,11 @@ t.test('a recorded llama.cpp Response, completed', async (t) => {
   t.equal(done.status, 'incomplete');
   t.equal(done.completed_at, null);
   t.match(done, { temperature: 0, top_p: 1, max_output_tokens: 5, tools: [], tool_choice: 'auto', text: { format: { type: 'text' } }, usage: { output_tokens_details: { reasoning_tokens: 0 } } });
-  const room = completeResponse(JSON.parse(fixture('llama-response.json')), { request: { ...request, max_output_tokens: 50 }, model: 'tiny' });
+  const room = completeResponse(JSON.parse(fixture('llama-response.json')), { ...env, request: { ...request, max_output_tokens: 50 } });
   t.equal(room.status, 'completed', 'within the limit, completed stays');
   t.type(room.completed_at, 'number');
+  const translated = completeResponse({ status: 'completed', output: [], usage: { input_tokens: 1, output_tokens: 5 } }, { request, model: 'tiny' });
+  t.equal(translated.status, 'completed', 'a translated answer keeps the status its finish reason gave');
 });
 
 t.test('a custom tool called through a Chat stream streams as a custom_tool_call', async (t) => {
