@@ -6,7 +6,8 @@
 import { RelayError } from '../core/errors.js';
 import type { Json } from './types.js';
 
-export const OPENAI_ONLY_FIELDS = ['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'include', 'safety_identifier', 'background', 'conversation'];
+/** Settings of OpenAI's own service, and identifiers of the client's users and installs (Codex's `client_metadata`). */
+export const OPENAI_ONLY_FIELDS = ['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'include', 'safety_identifier', 'background', 'conversation', 'client_metadata', 'user'];
 
 export function stripOpenAIOnlyFields<T extends Json>(body: T): T {
   let out: Json | undefined;

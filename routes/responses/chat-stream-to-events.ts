@@ -2,11 +2,17 @@
  * Chat chunks -> the Responses event sequence the OpenAI and Vercel AI SDKs validate:
  * created, in_progress, then per output item added / deltas / done, then completed (or
  * incomplete), each event with a rising sequence_number and its output_index and item_id.
+ * A call of a custom tool streams as OpenAI streams one: its input arrives whole at the end,
+ * since the model wrote it inside the JSON arguments of a function.
  */
-import { Frame, type FrameTransform } from '../../core/frame.js';
+import { Frame } from '../../core/frame.js';
 import type { Json } from '../../adapters/types.js';
 import { newId } from '../../adapters/ids.js';
-import { functionCallItem, messageItem, reasoningItem, responseSkeleton, statusOf, usageToResponses, type ResponseEcho } from './response-shape.js';
+import { functionCallItem, messageItem, reasoningItem, responseSkeleton, statusOf, usageToResponses } from './response-shape.js';
+import { completeResponse, type Envelope } from './complete-response.js';
+import { failureEvents, type ResponsesEventStream } from './failure-events.js';
+import { customCall, customInput, declaredTool } from './lift-tool-calls.js';
+import type { DeclaredTool, ToolPlan } from './tool-plan.js';
 
 interface OpenItem {
   kind: 'reasoning' | 'message' | 'function_call';
@@ -15,11 +21,13 @@ interface OpenItem {
   text: string;
   callId?: string;
   name?: string;
+  /** The client declared this call's tool otherwise than as a plain function. */
+  declared?: DeclaredTool;
 }
 
-export function chatStreamToResponsesEvents(echo: ResponseEcho): FrameTransform {
+export function chatStreamToResponsesEvents(env: Envelope, plan?: ToolPlan): ResponsesEventStream {
   let seq = 0;
-  const response = responseSkeleton(newId('resp'), Math.floor(Date.now() / 1000), echo, 'in_progress');
+  const response = responseSkeleton(newId('resp'), Math.floor(Date.now() / 1000), 'in_progress');
   const done: Json[] = [];
   let open: OpenItem | undefined;
   const calls = new Map<number, OpenItem>();
@@ -28,7 +36,7 @@ export function chatStreamToResponsesEvents(echo: ResponseEcho): FrameTransform 
   let started = false;
 
   const event = (type: string, body: Json): Frame => Frame.of({ type, sequence_number: seq++, ...body }, type);
-  const snapshot = () => ({ ...response, output: [...done] });
+  const snapshot = () => completeResponse({ ...response, output: [...done] }, env);
 
   function start(out: Frame[]) {
     if (started) return;
@@ -72,28 +80,44 @@ export function chatStreamToResponsesEvents(echo: ResponseEcho): FrameTransform 
     return item;
   }
 
+  /** The item the client sees for a call, in the shape it declared the tool. */
+  function callItem(call: OpenItem, args: string, status = 'completed'): Json {
+    const item = functionCallItem(call.id, call.callId!, call.name!, args, status);
+    const declared = call.declared;
+    if (!declared) return item;
+    return declared.kind === 'custom' ? customCall(item, declared, customInput(args)) : { ...item, name: declared.name, namespace: declared.namespace };
+  }
+
   function toolDelta(call: Json, out: Frame[]) {
     const index = call.index ?? 0;
     let item = calls.get(index);
     if (!item) {
       closeOpen(out);
-      item = { kind: 'function_call', id: newId('fc'), outputIndex: done.length + calls.size, text: '', callId: call.id ?? newId('call'), name: call.function?.name ?? '' };
+      const name = call.function?.name ?? '';
+      item = { kind: 'function_call', id: newId('fc'), outputIndex: done.length + calls.size, text: '', callId: call.id ?? newId('call'), name, declared: declaredTool(plan, name) };
       calls.set(index, item);
-      out.push(event('response.output_item.added', { output_index: item.outputIndex, item: functionCallItem(item.id, item.callId!, item.name!, '', 'in_progress') }));
+      out.push(event('response.output_item.added', { output_index: item.outputIndex, item: callItem(item, '', 'in_progress') }));
     }
     const args = call.function?.arguments;
     if (typeof args === 'string' && args) {
       item.text += args;
-      out.push(event('response.function_call_arguments.delta', { item_id: item.id, output_index: item.outputIndex, delta: args }));
+      // A custom tool's input is inside these JSON arguments: it is sent whole when the call ends.
+      if (item.declared?.kind !== 'custom') out.push(event('response.function_call_arguments.delta', { item_id: item.id, output_index: item.outputIndex, delta: args }));
     }
   }
 
   function closeCalls(out: Frame[]) {
     for (const item of [...calls.values()].sort((a, b) => a.outputIndex - b.outputIndex)) {
-      out.push(event('response.function_call_arguments.done', { item_id: item.id, output_index: item.outputIndex, name: item.name, arguments: item.text }));
-      const done_ = functionCallItem(item.id, item.callId!, item.name!, item.text);
-      done.push(done_);
-      out.push(event('response.output_item.done', { output_index: item.outputIndex, item: done_ }));
+      const output_index = item.outputIndex;
+      const finished = callItem(item, item.text);
+      if (item.declared?.kind === 'custom') {
+        out.push(event('response.custom_tool_call_input.delta', { item_id: item.id, output_index, delta: finished.input }));
+        out.push(event('response.custom_tool_call_input.done', { item_id: item.id, output_index, input: finished.input }));
+      } else {
+        out.push(event('response.function_call_arguments.done', { item_id: item.id, output_index, name: finished.name, arguments: item.text }));
+      }
+      done.push(finished);
+      out.push(event('response.output_item.done', { output_index, item: finished }));
     }
     calls.clear();
   }
@@ -126,9 +150,14 @@ export function chatStreamToResponsesEvents(echo: ResponseEcho): FrameTransform 
       start(out);
       closeOpen(out);
       closeCalls(out);
-      const final = { ...response, output: done, ...statusOf(finish), usage: usageToResponses(usage) };
+      const final = completeResponse({ ...response, output: done, ...statusOf(finish), usage: usageToResponses(usage) }, env);
       out.push(event(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final }));
       return out;
+    },
+    failureEvents(err) {
+      const frames = failureEvents(err, { ...response, output: [...done] }, env, seq);
+      seq += frames.length;
+      return frames;
     },
   };
 }

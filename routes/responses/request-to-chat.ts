@@ -1,5 +1,6 @@
 /**
  * A Responses API request -> a Chat Completions request, for upstreams that only speak Chat.
+ * Its tools are plain functions by now (tool-plan.ts lowers the others).
  * Written as tables where the translation is a mapping of fields (Portkey-style), code where
  * it is a change of structure (input items -> messages).
  */
@@ -9,7 +10,7 @@ import { copyFields } from '../../adapters/chat-responses-field-map.js';
 
 
 /** Responses-only fields that have no meaning for a Chat upstream. */
-const DROPPED = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'text', 'reasoning', 'store', 'include', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'previous_response_id', 'background', 'truncation', 'conversation', 'prompt', 'safety_identifier', 'stream_options']);
+const DROPPED = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'text', 'reasoning', 'store', 'include', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'previous_response_id', 'background', 'truncation', 'conversation', 'prompt', 'safety_identifier', 'stream_options', 'client_metadata', 'max_tool_calls']);
 
 export interface RequestToChatOptions {
   /** The target model reasons: pass `reasoning.effort` on as `reasoning_effort`. */
@@ -21,7 +22,8 @@ export function responsesRequestToChat(body: Json, opts: RequestToChatOptions): 
   copyFields(body, out, 'responses', DROPPED);
   if (typeof body.instructions === 'string' && body.instructions) out.messages.push({ role: 'system', content: body.instructions });
   out.messages.push(...inputToMessages(body.input));
-  if (Array.isArray(body.tools) && body.tools.length) out.tools = body.tools.map(toolToChat);
+  const tools = Array.isArray(body.tools) ? body.tools.filter((t: Json) => t?.type === 'function') : [];
+  if (tools.length) out.tools = tools.map(toolToChat);
   if (body.tool_choice !== undefined) out.tool_choice = toolChoiceToChat(body.tool_choice);
   const format = body.text?.format;
   if (format && format.type !== 'text') out.response_format = formatToChat(format);
@@ -84,10 +86,7 @@ function contentToChat(content: unknown, index: number): unknown {
   });
 }
 
-function toolToChat(tool: Json, i: number): Json {
-  if (tool?.type !== 'function') {
-    throw new RelayError(`tools[${i}]: tool type "${tool?.type}" is hosted by OpenAI and cannot run on this model`, { code: 'unsupported_tool', param: `tools[${i}].type` });
-  }
+function toolToChat(tool: Json): Json {
   const fn: Json = { name: tool.name, parameters: tool.parameters ?? { type: 'object', properties: {} } };
   if (tool.description !== undefined) fn.description = tool.description;
   if (tool.strict !== undefined && tool.strict !== null) fn.strict = tool.strict;

@@ -1,36 +1,9 @@
 /** Building blocks of Response objects shared by the plain and streamed translators. */
 import type { Json } from '../../adapters/types.js';
 
-export interface ResponseEcho {
-  model: string;
-  request: Json;
-}
-
-/** The Response object skeleton, echoing the request's settings as OpenAI does. */
-export function responseSkeleton(id: string, createdAt: number, echo: ResponseEcho, status: string): Json {
-  const r = echo.request;
-  return {
-    id,
-    object: 'response',
-    created_at: createdAt,
-    status,
-    error: null,
-    incomplete_details: null,
-    instructions: r.instructions ?? null,
-    max_output_tokens: r.max_output_tokens ?? null,
-    model: echo.model,
-    output: [] as Json[],
-    parallel_tool_calls: r.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    reasoning: r.reasoning ?? null,
-    temperature: r.temperature ?? null,
-    text: r.text ?? { format: { type: 'text' } },
-    tool_choice: r.tool_choice ?? 'auto',
-    tools: r.tools ?? [],
-    top_p: r.top_p ?? null,
-    metadata: r.metadata ?? {},
-    usage: null,
-  };
+/** The start of a Response; completeResponse() adds what it echoes of the request. */
+export function responseSkeleton(id: string, createdAt: number, status: string): Json {
+  return { id, object: 'response', created_at: createdAt, status, output: [] as Json[] };
 }
 
 export function usageToResponses(usage: Json | null | undefined): Json | null {

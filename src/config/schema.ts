@@ -28,6 +28,8 @@ export const compatSchema = z.strictObject({
   supportsPreviousResponseId: z.boolean().optional(),
   /** The chat template writes `<think>`: answers start inside the reasoning, which `</think>` ends. */
   thinkOpenedByTemplate: z.boolean().optional(),
+  /** Tool types besides `function` the upstream runs itself (`web_search`, `mcp`, `namespace`, ...): sent as they are. */
+  nativeToolTypes: z.array(z.string().min(1)).optional(),
 });
 
 export const modelSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { Frame, FrameTransform } from '../../core/frame.js';
+import type { RelayError } from '../../core/errors.js';
 
 /**
  * What one model call gives back, whatever the API and the surface: a whole JSON body, or a
@@ -10,4 +11,7 @@ import type { Frame, FrameTransform } from '../../core/frame.js';
  */
 export type RelayAnswer =
   | { kind: 'json'; body: any; text?: string }
-  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[] };
+  | { kind: 'stream'; frames: AsyncIterable<Frame[]>; transforms: FrameTransform[]; errorFrames?: StreamErrorFrames };
+
+/** A stream may bring its own ending for a failure (one that knows what it already sent). */
+export type StreamErrorFrames = (err: RelayError) => Array<{ data: string; event?: string }>;

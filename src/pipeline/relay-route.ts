@@ -23,7 +23,7 @@ import { discoverModel, chainFor, knownModel } from './resolve-model.js';
 import { runChain, type ChainOutcome } from './chain.js';
 import { sendStream } from './send-stream.js';
 import { countJsonUsage, usageCounter } from './usage.js';
-import type { RelayAnswer } from './answer.js';
+import type { RelayAnswer, StreamErrorFrames } from './answer.js';
 
 export type { RelayAnswer } from './answer.js';
 
@@ -43,7 +43,7 @@ export interface RelayRouteSpec {
   /** Written after the last frame (`data: [DONE]` on Chat Completions). */
   trailer?: string;
   /** The frames that tell the client its stream failed, in its API's terms. */
-  errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
+  errorFrames: StreamErrorFrames;
 }
 
 export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
@@ -87,7 +87,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     // Usage is counted once the answer is in the surface's shape, before the surface's own last steps.
     const usage = usageCounter(ctx, target, spec.usageChunkWanted?.(body) === false);
     const transforms: FrameTransform[] = [...value.transforms, usage, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
-    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: spec.errorFrames });
+    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: value.errorFrames ?? spec.errorFrames });
   };
 }
 

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { Cooldowns } from '../../src/upstream/cooldown.js';
+import { checkedFetch, checkResponsesBody } from './open-responses.js';
 
 export interface RelayUnderTest {
   app: FastifyInstance;
@@ -49,7 +50,8 @@ export async function startRelay(config: unknown, options: RelayOptions = {}): P
     url,
     logs,
     logText: () => lines.join('\n'),
-    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000 }),
+    // Its /v1/responses answers are checked against the Open Responses schemas.
+    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000, fetch: checkedFetch }),
     close: () => app.close(),
   };
 }
@@ -69,6 +71,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  if (res.status === 200 && /\/v1\/responses$/.test(new URL(url).pathname)) checkResponsesBody(res.headers.get('content-type'), text);
   let json: any;
   try {
     json = JSON.parse(text);

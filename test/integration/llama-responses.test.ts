@@ -24,7 +24,8 @@ async function run(llama: LlamaServer) {
   const direct = new OpenAI({ baseURL: llama.baseUrl, apiKey: 'x', maxRetries: 0 });
   const prompt = 'Tell me a story.';
   const want = (await direct.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 20 })).choices[0].message.content;
-  const wantResponses = (await direct.responses.create({ model: 'tiny', input: prompt, temperature: 0, max_output_tokens: 20 })).output_text;
+  const directResponse = await direct.responses.create({ model: 'tiny', input: prompt, temperature: 0, max_output_tokens: 20 });
+  const wantResponses = directResponse.output_text;
 
   t.test('responses.create through Chat translation and through pass-through', async (t) => {
     t.ok(want, 'the model said something');
@@ -33,6 +34,10 @@ async function run(llama: LlamaServer) {
     t.equal(viaChat.status, 'incomplete', 'stopped at max_output_tokens: incomplete, as OpenAI says');
     const passed = await relay.client.responses.create({ model: 'resp/tiny', input: prompt, temperature: 0, max_output_tokens: 20 });
     t.equal(passed.output_text, wantResponses);
+    t.equal(directResponse.usage?.output_tokens, 20, 'llama.cpp wrote up to the limit...');
+    t.equal(directResponse.status, 'completed', '...and calls its answer completed');
+    t.equal(passed.status, 'incomplete', 'passed through, it is incomplete');
+    t.same(passed.incomplete_details, { reason: 'max_output_tokens' });
   });
 
   t.test('responses.stream validates on both paths and gives the same text', async (t) => {
@@ -42,6 +47,7 @@ async function run(llama: LlamaServer) {
       for await (const e of stream) seqs.push(e.sequence_number);
       const final = await stream.finalResponse();
       t.equal(final.output_text, expected, model);
+      t.equal(final.status, 'incomplete', 'cut at max_output_tokens');
       t.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), 'sequence numbers filled in and rising');
     }
   });
@@ -54,5 +60,30 @@ async function run(llama: LlamaServer) {
       streamed += c.choices[0]?.delta?.content ?? '';
     }
     t.equal(streamed, wantResponses);
+  });
+
+  t.test("an agent's tools (hosted, namespace, custom) reach llama.cpp as functions it accepts", async (t) => {
+    const tools = [
+      { type: 'function', name: 'exec_command', description: 'Run a command', parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] }, strict: false },
+      { type: 'namespace', name: 'crm', description: 'Customer records', tools: [{ type: 'function', name: 'lookup', description: 'Find one', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: false }] },
+      { type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } },
+      { type: 'web_search', external_web_access: false },
+    ];
+    const input = [
+      { role: 'user' as const, content: 'Fix the file.' },
+      { type: 'custom_tool_call', call_id: 'call_1', name: 'apply_patch', input: '*** Begin Patch' },
+      { type: 'custom_tool_call_output', call_id: 'call_1', output: 'done' },
+      { type: 'function_call', call_id: 'call_2', name: 'lookup', namespace: 'crm', arguments: '{"q":"Ada"}' },
+      { type: 'function_call_output', call_id: 'call_2', output: 'found' },
+    ];
+    for (const model of ['chat/tiny', 'resp/tiny']) {
+      const body = { model, input, tools, temperature: 0, max_output_tokens: 8, client_metadata: { session_id: 's' } } as any;
+      const plain = await relay.client.responses.create(body);
+      t.equal(plain.object, 'response', `${model}: answered`);
+      t.same(plain.tools.map((tool: any) => tool.type), ['function', 'namespace', 'custom'], 'the tools it had, as declared');
+      const stream = relay.client.responses.stream(body);
+      for await (const _ of stream) void _;
+      t.equal((await stream.finalResponse()).object, 'response', `${model}: streamed`);
+    }
   });
 }

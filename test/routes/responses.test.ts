@@ -4,6 +4,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
+import { checkedFetch } from '../helpers/open-responses.js';
 
 let vllm: MockUpstream;
 let lmstudio: MockUpstream;
@@ -207,7 +208,7 @@ t.test('chat.completions on a Responses upstream, plain and streamed', async (t)
 });
 
 t.test('Vercel AI SDK generateText / streamText against /v1/responses', async (t) => {
-  const provider = createOpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'x' });
+  const provider = createOpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'x', fetch: checkedFetch });
   for (const model of ['vllm/m', 'lmstudio/m', 'vllm/reasoning']) {
     const gen = await generateText({ model: provider.responses(model), prompt: 'hi' });
     t.match(gen.text, /^Hello from/, `generateText ${model}`);

@@ -24,8 +24,9 @@
  *   flood-<kb>        answers kb KB of text (streamed: 16 KB chunks as fast as the reader takes them)
  *   stream-error      200 stream whose first event is {"error":...}
  *   echo              replies with the JSON of the request it received
- *   tool              calls the first tool of the request with {"city":"Paris"} (or the --tool-call one),
- *                     then, given the result, answers "Tool said: <result>"
+ *   tool              calls the request's first tool (see argumentsFor; or the --tool-call one),
+ *                     then, given its result, answers "Tool said: <result>"
+ *   call-<name>       the same with the tool of that name (Chat Completions only)
  *
  * POST /v1/embeddings answers one 4-float vector per input (float or base64, as asked), written
  * the way Python servers write numbers (`0.50`, `-1.250e-3`) so that a re-serialised answer shows;
@@ -102,13 +103,14 @@ function replyText(model: string): string {
 }
 
 /** The call the `tool` model makes: the configured one, else the first tool with a city. */
-function toolCallFor(body: any): { name: string; arguments: string } | undefined {
-  if (values['tool-call']) {
+/** The call the `tool` and `call-<name>` models make: the --tool-call one, else one fitted to the tool's parameters. */
+function toolCallFor(model: string, body: any): { name: string; arguments: string } | undefined {
+  if (model === 'tool' && values['tool-call']) {
     const call = JSON.parse(values['tool-call']);
     return body.tools?.some((t: any) => t.function?.name === call.name) ? { name: call.name, arguments: JSON.stringify(call.arguments) } : undefined;
   }
-  const name = body.tools?.[0]?.function?.name;
-  return name ? { name, arguments: '{"city":"Paris"}' } : undefined;
+  const called = toolToCall(model, body.tools);
+  return called ? { name: called.name, arguments: argumentsFor(called.parameters) } : undefined;
 }
 
 /** Arguments streamed in three pieces, as servers cut them anywhere. */
@@ -128,8 +130,8 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   if (model === 'empty-tools') pieces.push({ tool_calls: [] });
   if (model === 'think-untagged') pieces.push({ content: 'secret ' }, { content: 'plan</th' }, { content: 'ink>' });
   else if (model.startsWith('think')) pieces.push({ content: '<thi' }, { content: 'nk>secret plan</th' }, { content: 'ink>' });
-  const call = toolCallFor(body);
-  if (model === 'tool' && call && body.messages?.at(-1)?.role !== 'tool') {
+  const call = toolCallFor(model, body);
+  if (call && body.messages?.at(-1)?.role !== 'tool') {
     write(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name: call.name, arguments: '' } }] }));
     for (const part of thirds(call.arguments)) write(chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] }));
     write(chunk(model, {}, 'tool_calls'));
@@ -167,6 +169,25 @@ async function streamChat(req: IncomingMessage, res: ServerResponse, body: any) 
   }
   write('[DONE]');
   res.end();
+}
+
+/** The function the `tool` model (the first) or `call-<name>` (that one) calls, if the request has it. */
+function toolToCall(model: string, tools: any[] | undefined): { name: string; parameters: unknown } | undefined {
+  const name = /^call-(.+)$/.exec(model)?.[1];
+  if (model !== 'tool' && !name) return undefined;
+  const fn = (name ? tools?.find((t) => t?.function?.name === name) : tools?.[0])?.function;
+  return fn?.name ? { name: fn.name, parameters: fn.parameters } : undefined;
+}
+
+/**
+ * What the `tool` model passes to the tool it calls, by the tool's parameters: a one-string
+ * `input` (a custom tool seen as a function), a shell command (Codex's exec_command), or a city.
+ */
+function argumentsFor(parameters: any): string {
+  const properties = parameters?.properties ?? {};
+  if (properties.input) return JSON.stringify({ input: '*** Begin Patch\n*** End Patch' });
+  if (properties.cmd) return JSON.stringify({ cmd: 'echo ran-through-lmrelay' });
+  return '{"city":"Paris"}';
 }
 
 /** Models that fail the way strict real servers do when sent what they cannot take. */
@@ -262,9 +283,9 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
     res.write('{"id":"x",');
     return; // body never completes
   }
-  const call = toolCallFor(body);
+  const call = toolCallFor(model, body);
   const lastMessage = body.messages?.at(-1);
-  if (model === 'tool' && call && lastMessage?.role !== 'tool') {
+  if (call && lastMessage?.role !== 'tool') {
     return sendJson(res, 200, {
       id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
       choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_mock1', type: 'function', function: call }] }, finish_reason: 'tool_calls' }],
@@ -299,7 +320,7 @@ async function responses(req: IncomingMessage, res: ServerResponse, body: any) {
   const tool = model === 'tool' && body.tools?.[0]?.name && lastInput?.type !== 'function_call_output' ? body.tools[0].name : undefined;
   const output: any[] = [];
   if (model === 'reasoning') output.push({ id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'Let me think.' }] });
-  if (tool) output.push({ id: 'fc_1', type: 'function_call', call_id: 'call_mock1', name: tool, arguments: '{"city":"Paris"}', status: 'completed' });
+  if (tool) output.push({ id: 'fc_1', type: 'function_call', call_id: 'call_mock1', name: tool, arguments: argumentsFor(body.tools[0].parameters), status: 'completed' });
   else output.push({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
   const usage = { input_tokens: 9, output_tokens: 4, total_tokens: 13 };
   const response = { id: 'resp_mock', object: 'response', created_at: 1700000000, model, status: 'completed', output, usage };
