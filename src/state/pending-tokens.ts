@@ -26,7 +26,7 @@ export class PendingTokens {
 
   add(key: string, window: number, tokens: number, now: number): void {
     const entry = this.entries.get(key);
-    if (entry && entry.window === window) entry.tokens += tokens;
+    if (entry && entry.window === window) entry.tokens = Math.min(entry.tokens + tokens, Number.MAX_SAFE_INTEGER);
     else this.entries.set(key, { window, tokens, since: now });
   }
 

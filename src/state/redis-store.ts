@@ -106,8 +106,8 @@ export class RedisState implements WindowCounters {
 
   /**
    * A key's counts for one window are two 64-bit integers in one string (requests, tokens):
-   * BITFIELD adds to both and answers both in one command, where INCR + GET + INCRBY took three
-   * (and a script around them a fourth, which commandstats counts as well).
+   * BITFIELD adds to both and answers both in one command. No script: Redis would count (and
+   * spend time on) the commands a script runs besides the script's own call.
    */
   countInWindow(key: string, window: number, requests: 0 | 1, tokens: number) {
     return this.attempt((r) => r.call('BITFIELD', this.windowKey(key, window), 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '#0', requests, 'INCRBY', 'i64', '#1', tokens) as Promise<[number, number]>);

@@ -6,7 +6,7 @@
  * in-process counter answers instead.
  */
 import { PendingTokens } from './pending-tokens.js';
-import { LocalRateLimiter, decide, windowOf, type RateDecision, type RateLimiter, type RateLimits } from './rate-limit.js';
+import { LocalRateLimiter, countableTokens, decide, windowOf, type RateDecision, type RateLimiter, type RateLimits } from './rate-limit.js';
 
 /** Longest a token count waits in a replica for the key's next check before it is sent alone. */
 export const TOKEN_FLUSH_MS = 1000;
@@ -44,10 +44,11 @@ export class SharedRateLimiter implements RateLimiter {
   }
 
   addTokens(key: string, tokens: number): void {
-    if (tokens <= 0) return;
-    if (!this.counters.isUp) return this.local.addTokens(key, tokens);
+    const counted = countableTokens(tokens);
+    if (counted <= 0) return;
+    if (!this.counters.isUp) return this.local.addTokens(key, counted);
     const now = Date.now();
-    this.pending.add(key, windowOf(now), tokens, now);
+    this.pending.add(key, windowOf(now), counted, now);
     this.schedule();
   }
 
