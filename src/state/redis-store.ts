@@ -40,11 +40,6 @@ redis.call('PUBLISH', channel, provider .. ' ' .. failures .. ' ' .. text)
 return {failures, text}
 `;
 
-/** The scripts defined on the connection (ioredis adds them as methods). */
-interface ScriptCommands {
-  recordFailure(key: string, ...args: Array<string | number>): Promise<[number, string]>;
-}
-
 export class RedisState implements WindowCounters {
   readonly redis: Redis;
   private readonly sub: Redis;
@@ -64,8 +59,6 @@ export class RedisState implements WindowCounters {
       retryStrategy: (times: number) => Math.min(200 * times, 2000),
     };
     this.redis = new Redis(opts.url, common);
-    // Sent as EVALSHA (the script's text goes over once; ioredis resends it on NOSCRIPT).
-    this.redis.defineCommand('recordFailure', { numberOfKeys: 1, lua: RECORD_FAILURE });
     this.sub = new Redis(opts.url, { ...common, commandTimeout: undefined });
     this.channel = `${opts.keyPrefix}cooldowns`;
     this.cooldowns = new SharedCooldowns(local.cooldowns, this);
@@ -101,7 +94,9 @@ export class RedisState implements WindowCounters {
   }
 
   recordFailureScript(provider: string, now: number, baseMs: number, holdMs: number) {
-    return this.attempt((r) => (r as Redis & ScriptCommands).recordFailure(this.key('cooldown', provider), this.channel, now, baseMs, COOLDOWN_MAX_MS, holdMs, provider));
+    // EVAL, not EVALSHA: failures are rare, and a first EVALSHA's NOSCRIPT would add a round trip
+    // before the other replicas hear of the failure.
+    return this.attempt((r) => r.eval(RECORD_FAILURE, 1, this.key('cooldown', provider), this.channel, now, baseMs, COOLDOWN_MAX_MS, holdMs, provider) as Promise<[number, string]>);
   }
 
   /**
