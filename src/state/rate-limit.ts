@@ -26,6 +26,14 @@ export const WINDOW_MS = 60_000;
 export const windowOf = (now: number) => Math.floor(now / WINDOW_MS);
 export const secondsLeft = (now: number) => Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000));
 
+/**
+ * Token counts come from upstream answers: anything but a finite positive number counts as
+ * none (a NaN or a string would poison the counter, or the Redis command that carries it).
+ */
+export function countableTokens(tokens: number): number {
+  return typeof tokens === 'number' && tokens > 0 && Number.isFinite(tokens) ? Math.min(Math.round(tokens), Number.MAX_SAFE_INTEGER) : 0;
+}
+
 export function decide(requests: number, tokens: number, limits: RateLimits, now: number): RateDecision {
   if (limits.rpm !== undefined && requests > limits.rpm) return { allowed: false, retryAfterSeconds: secondsLeft(now), reason: 'rpm' };
   if (limits.tpm !== undefined && tokens >= limits.tpm) return { allowed: false, retryAfterSeconds: secondsLeft(now), reason: 'tpm' };
@@ -58,6 +66,7 @@ export class LocalRateLimiter implements RateLimiter {
   }
 
   addTokens(key: string, tokens: number): void {
-    if (tokens > 0) this.counter(key).tokens += tokens;
+    const counted = countableTokens(tokens);
+    if (counted > 0) this.counter(key).tokens += counted;
   }
 }

@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FailureKind } from '../../core/errors.js';
 import { COOLDOWN_MAX_MS, type CooldownState, type CooldownStore, type Cooldowns } from '../upstream/cooldown.js';
-import { LocalRateLimiter, decide, windowOf, WINDOW_MS, type RateDecision, type RateLimiter, type RateLimits } from './rate-limit.js';
+import { LocalRateLimiter, WINDOW_MS } from './rate-limit.js';
+import { SharedRateLimiter, type WindowCounters } from './shared-rate-limiter.js';
 
 export interface RedisStateOptions {
   url: string;
@@ -39,15 +40,7 @@ redis.call('PUBLISH', channel, provider .. ' ' .. failures .. ' ' .. text)
 return {failures, text}
 `;
 
-const CONSUME = `
-local reqKey, tokKey, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1])
-local requests = redis.call('INCR', reqKey)
-if requests == 1 then redis.call('PEXPIRE', reqKey, ttl) end
-local tokens = tonumber(redis.call('GET', tokKey) or '0')
-return {requests, tokens}
-`;
-
-export class RedisState {
+export class RedisState implements WindowCounters {
   readonly redis: Redis;
   private readonly sub: Redis;
   private up = false;
@@ -101,15 +94,31 @@ export class RedisState {
   }
 
   recordFailureScript(provider: string, now: number, baseMs: number, holdMs: number) {
-    return this.attempt((r) => r.eval(RECORD_FAILURE, 1, this.key('cooldown', provider), this.channel, now, baseMs, COOLDOWN_MAX_MS, holdMs, provider) as Promise<[number, number]>);
+    // EVAL, not EVALSHA: failures are rare, and a first EVALSHA's NOSCRIPT would add a round trip
+    // before the other replicas hear of the failure.
+    return this.attempt((r) => r.eval(RECORD_FAILURE, 1, this.key('cooldown', provider), this.channel, now, baseMs, COOLDOWN_MAX_MS, holdMs, provider) as Promise<[number, string]>);
   }
 
-  consumeScript(key: string, window: number) {
-    return this.attempt((r) => r.eval(CONSUME, 2, this.key('rl', key, 'req', String(window)), this.key('rl', key, 'tok', String(window)), WINDOW_MS * 2) as Promise<[number, number]>);
+  /**
+   * A key's counts for one window are two 64-bit integers in one string (requests, tokens):
+   * BITFIELD adds to both and answers both in one command. No script: Redis would count (and
+   * spend time on) the commands a script runs besides the script's own call.
+   */
+  countInWindow(key: string, window: number, requests: 0 | 1, tokens: number) {
+    return this.attempt((r) => r.call('BITFIELD', this.windowKey(key, window), 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '#0', requests, 'INCRBY', 'i64', '#1', tokens) as Promise<[number, number]>);
+  }
+
+  expireWindow(key: string, window: number): void {
+    void this.attempt((r) => r.pexpire(this.windowKey(key, window), WINDOW_MS * 2));
+  }
+
+  private windowKey(key: string, window: number): string {
+    return this.key('rl', key, String(window));
   }
 
   async close(): Promise<void> {
     clearTimeout(this.probe);
+    await this.limiter.flushAll();
     this.redis.disconnect();
     this.sub.disconnect();
   }
@@ -192,32 +201,5 @@ export class SharedCooldowns implements CooldownStore {
 
   snapshot(): CooldownState[] {
     return this.local.snapshot();
-  }
-}
-
-/** Rate-limit counters in Redis, or in this process while Redis is away. */
-export class SharedRateLimiter implements RateLimiter {
-  constructor(private readonly local: LocalRateLimiter, private readonly state: RedisState) {}
-
-  async consume(key: string, limits: RateLimits): Promise<RateDecision> {
-    const now = Date.now();
-    const shared = await this.state.consumeScript(key, windowOf(now));
-    if (!shared) return this.local.consumeSync(key, limits);
-    return decide(Number(shared[0]), Number(shared[1]), limits, now);
-  }
-
-  addTokens(key: string, tokens: number): void {
-    if (tokens <= 0) return;
-    const window = windowOf(Date.now());
-    const tokKey = this.state.key('rl', key, 'tok', String(window));
-    void this.state
-      .attempt(async (r) => {
-        await r.incrby(tokKey, tokens);
-        await r.pexpire(tokKey, WINDOW_MS * 2);
-        return true;
-      })
-      .then((ok) => {
-        if (!ok) this.local.addTokens(key, tokens);
-      });
   }
 }
