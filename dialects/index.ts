@@ -24,9 +24,5 @@ export const DIALECTS: { readonly [Name in ApiName]: Dialect<Name> } = {
   'anthropic-messages': anthropicMessages,
 };
 
-export function dialectOf(api: ApiName): Dialect {
-  return DIALECTS[api];
-}
-
 export type { Dialect, DialectTarget, Surface, DiscoveredModel } from './types.js';
 export { API_NAMES, type ApiName } from './names.js';

@@ -4,7 +4,7 @@
  * errors are framed: JSON, SSE frames and trailer, error frames), `request-schema.ts`, and the
  * converters between its API and Chat Completions, the pipeline's canonical form.
  *
- * Adding a surface (say Anthropic messages for clients): a folder `routes/<surface>/` with its
+ * Adding a surface: a folder `routes/<surface>/` with its
  * route plugin (on `relayHandler` of the shared pipeline for a model call), and one line here.
  */
 import type { FastifyPluginAsync } from 'fastify';

@@ -43,7 +43,8 @@ export function handleClientError(this: { log: FastifyBaseLogger }, err: NodeJS.
     );
     // Closing with unread input would reset the connection and lose the answer: linger, bounded.
     socket.resume();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(linger));
     return;
   }
   socket.destroy();

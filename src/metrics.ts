@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { ModelLabels } from './model-labels.js';
+import { tokenCounts } from './usage-tokens.js';
 
 const REQUEST_LABELS = ['route', 'model', 'provider', 'status'] as const;
 const TOKEN_LABELS = ['provider', 'model', 'direction'] as const;
@@ -74,13 +75,11 @@ export class RelayMetrics {
   }
 
   countUsage(provider: string, model: string, usage: unknown): void {
-    if (!usage || typeof usage !== 'object') return;
-    const u = usage as Record<string, unknown>;
-    const input = u.prompt_tokens ?? u.input_tokens;
-    const output = u.completion_tokens ?? u.output_tokens;
+    const tokens = tokenCounts(usage);
+    if (!tokens) return;
     const label = this.modelLabels.of(model);
-    if (typeof input === 'number' && input > 0) this.tokenTally.add(input, provider, label, 'input');
-    if (typeof output === 'number' && output > 0) this.tokenTally.add(output, provider, label, 'output');
+    if (tokens.input > 0) this.tokenTally.add(tokens.input, provider, label, 'input');
+    if (tokens.output > 0) this.tokenTally.add(tokens.output, provider, label, 'output');
   }
 
   /** Every request, failed ones included (their provider is empty when no model was resolved). */

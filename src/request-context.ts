@@ -12,6 +12,7 @@ import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
 import { guardedWindow, type DiscoveredModel } from './discovery.js';
+import { tokenCounts } from './usage-tokens.js';
 
 class RequestCallContext implements CallContext {
   readonly id: string;
@@ -69,10 +70,8 @@ class RequestCallContext implements CallContext {
   countUsage(providerId: string, ref: string, usage: unknown): void {
     this.metrics.countUsage(providerId, ref, usage);
     const key = this.request.rateKey;
-    if (key && usage && typeof usage === 'object') {
-      const u = usage as Record<string, number>;
-      this.app.relay.limiter.addTokens(key, u.total_tokens ?? (u.prompt_tokens ?? u.input_tokens ?? 0) + (u.completion_tokens ?? u.output_tokens ?? 0));
-    }
+    const tokens = key ? tokenCounts(usage) : undefined;
+    if (key && tokens) this.app.relay.limiter.addTokens(key, tokens.input + tokens.output);
   }
 }
 

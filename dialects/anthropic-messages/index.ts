@@ -9,7 +9,7 @@ import { anthropicEventsToChatChunks } from './stream.js';
 
 export const anthropicMessages: Dialect<'anthropic-messages'> = {
   name: 'anthropic-messages',
-  // /v1/messages will pass through here once lmrelay serves that surface.
+  // /v1/messages passes through as the client wrote it (routes/messages/call-passthrough.ts).
   nativeSurfaces: ['messages'],
   transport: messagesTransport,
   fromChat: (payload, target) => {

@@ -75,15 +75,21 @@ export async function upstreamTokenCount(ctx: CallContext, target: ModelTarget, 
     }
   };
   try {
+    // Only a missing route (404, 405) says a server lacks a way to count; a body it refused
+    // (400, 422) says nothing of the next request's, so it is not remembered.
+    let refusedBody = false;
     for (const counter of counters) {
-      const tokens = await counter(post, target, request).catch(absentRoute);
+      const tokens = await counter(post, target, request).catch((err: unknown) => {
+        if (isRefusedBody(err)) refusedBody = true;
+        return absentRoute(err);
+      });
       if (tokens === undefined) continue;
       learned.set(target.provider, counter);
       return tokens;
     }
     // A way that worked before and no longer does is forgotten: the next count looks again.
     if (known) learned.delete(target.provider);
-    else learned.set(target.provider, null);
+    else if (!refusedBody) learned.set(target.provider, null);
     return undefined;
   } catch (err) {
     ctx.log.warn({ model: target.ref, err: (err as Error).message }, 'the model server could not count tokens; answered with an estimate');
@@ -95,6 +101,8 @@ export async function upstreamTokenCount(ctx: CallContext, target: ModelTarget, 
 
 /** Statuses that say the server has no such route, or wants another body there: try the next way. */
 const ABSENT = new Set([400, 404, 405, 422]);
+
+const isRefusedBody = (err: unknown) => err instanceof RelayError && err.failureKind === 'http_4xx' && (err.status === 400 || err.status === 422);
 
 function absentRoute(err: unknown): undefined {
   if (err instanceof RelayError && err.failureKind === 'http_4xx' && ABSENT.has(err.status)) return undefined;

@@ -8,7 +8,7 @@ import { compileRequestSchema, refineWithRule } from '../../src/requests/compile
 import { modelName, text } from '../../src/requests/common-fields.js';
 
 /** Anthropic's own limit on the number of messages of one request. */
-export const MAX_MESSAGES = 100_000;
+export const MAX_ANTHROPIC_MESSAGES = 100_000;
 
 const block = z.looseObject({ type: z.string().min(1) });
 
@@ -41,7 +41,7 @@ const toolChoice = refineWithRule(
 export const messagesRequestSchema = z.looseObject({
   model: modelName.optional(),
   max_tokens: z.number().int().positive(),
-  messages: z.array(message).min(1).max(MAX_MESSAGES),
+  messages: z.array(message).min(1).max(MAX_ANTHROPIC_MESSAGES),
   system: z.union([text, z.array(systemBlock)]).optional(),
   stream: z.boolean().optional(),
   temperature: z.number().min(0).optional(),

@@ -1,6 +1,6 @@
 /**
  * POST /v1/messages/count_tokens: the model server's own count where it has one (see
- * ./token-counters.ts), else lmrelay's estimate (characters / 4), which the
+ * ./call-count-tokens.ts), else lmrelay's estimate (characters / 4), which the
  * `x-lmrelay-token-count` header names: `upstream` or `estimate`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -6,7 +6,7 @@ import type { RelayError } from '../../core/errors.js';
  * stream of frames with the transforms still to run over them. `text` is the upstream's own
  * bytes, set only while nothing changed `body`: such an answer goes out as it came.
  * Each stage appends its own transforms, in this order: the dialect's conversion to Chat and the
- * Chat repairs (call-chat.ts), a surface's conversion from Chat (call-responses.ts), the usage
+ * Chat repairs (call-chat.ts), a surface's conversion from Chat (routes/<surface>/call.ts), the usage
  * count (relay-route.ts), then the surface's last steps (RelayRouteSpec.streamTransforms).
  */
 export type RelayAnswer =

@@ -16,19 +16,26 @@ export function countJsonUsage(ctx: CallContext, target: ModelTarget, body: any)
  * the client did not ask for (Chat's stream_options.include_usage): it is counted, then removed.
  */
 export function usageCounter(ctx: CallContext, target: ModelTarget, stripChunk: boolean): FrameTransform {
+  // A server may repeat running totals on many frames (vLLM's continuous_usage_stats): the last
+  // one seen is the answer's usage, counted once at the end of the stream.
+  let last: unknown;
   return {
     transform(frame) {
-      // Most frames carry no usage: they are not parsed here.
+      // Most frames carry no usage: they are not looked into here.
       if (!frame.mayContain('"usage"')) return frame;
       const json = frame.json;
       const usage = json?.usage ?? json?.response?.usage;
       if (usage == null) return frame;
-      ctx.countUsage(target.provider.id, target.ref, usage);
+      last = usage;
       if (!stripChunk || json.usage == null) return frame;
       if (Array.isArray(json.choices) && json.choices.length === 0) return null;
       const { usage: _usage, ...rest } = json;
       frame.json = rest;
       return frame;
+    },
+    flush() {
+      if (last !== undefined) ctx.countUsage(target.provider.id, target.ref, last);
+      return [];
     },
   };
 }

@@ -20,11 +20,6 @@ export class JsonAnswer {
       throw badResponse(label, `invalid JSON in response${describeStart(text)}`);
     }
   }
-
-  /** Cheap test on the raw text before an adapter walks the object. */
-  mayContain(needle: string): boolean {
-    return this.text.includes(needle);
-  }
 }
 
 export function describeStart(text: string): string {
