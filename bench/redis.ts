@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { findRedis, startRedis } from '../test/helpers/redis.js';
+import { freePort } from './shared.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'lmrelay-bench-redis-'));
@@ -55,15 +56,6 @@ async function startUpstream(): Promise<number> {
     });
   });
   return JSON.parse(line).port;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** One replica, run from source through tsx (what the tests run), logging to a file as a service would. */

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { agentTurnBody } from './agent-turn.js';
 import { manyStreams, fileLimit, fdsBelow, openFds, runQueueWait, type ManyStreamsResult } from './many-streams.js';
+import { freePort } from './shared.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'lmrelay-bench-'));
@@ -141,15 +142,6 @@ async function startWithPortLine(args: string[], role: 'upstream' | 'proxy' = 'u
     });
   });
   return { child, port };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function waitHttp(url: string, ms = 20_000): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { BENCH_ANSWER } from './shared.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, chunks: { type: 'string', default: '150' }, delay: { type: 'string', default: '100' } } });
 const chunks = Number(values.chunks);
@@ -32,14 +33,7 @@ pieces.push(
 );
 const MODELS = '{"object":"list","data":[{"id":"bench","object":"model"}]}';
 /** A request without "stream":true (the proxies' warm-up) gets a short answer at once. */
-const ANSWER = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1700000000,
-  model: 'bench',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 },
-});
+const ANSWER = BENCH_ANSWER;
 
 interface Stream {
   socket: Socket;

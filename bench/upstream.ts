@@ -5,21 +5,13 @@
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { BENCH_ANSWER } from './shared.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, chunks: { type: 'string', default: '20' }, delay: { type: 'string', default: '0' } } });
 const chunks = Number(values.chunks);
 const delay = Number(values.delay);
 
-const reply = Buffer.from(
-  JSON.stringify({
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: 1700000000,
-    model: 'bench',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 },
-  }),
-);
+const reply = Buffer.from(BENCH_ANSWER);
 const frame = (i: number) =>
   `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`;
 const frames = Array.from({ length: chunks }, (_, i) => frame(i));
