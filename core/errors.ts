@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   unsupported_tool: { status: 400, type: 'invalid_request_error' },
   unsupported_parameter: { status: 400, type: 'invalid_request_error' },
   unsupported_response_format: { status: 400, type: 'invalid_request_error' },
+  invalid_encrypted_content: { status: 400, type: 'invalid_request_error' },
   model_ambiguous: { status: 400, type: 'invalid_request_error' },
   context_window_too_small: { status: 400, type: 'invalid_request_error' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
@@ -59,6 +60,7 @@ export const ERROR_CODES = {
   client_closed_request: { status: 499, type: 'invalid_request_error' },
   // lmrelay itself
   internal_error: { status: 500, type: 'server_error' },
+  compaction_key_unavailable: { status: 500, type: 'server_error' },
   // The upstream
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'upstream_error' },

@@ -13,6 +13,8 @@ import { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
 import { guardedWindow, type DiscoveredModel } from './discovery.js';
 import { tokenCounts } from './usage-tokens.js';
+import type { SealScope } from './compaction/seal.js';
+import { compactionSealFor } from './compaction/scope.js';
 
 class RequestCallContext implements CallContext {
   readonly id: string;
@@ -61,6 +63,10 @@ class RequestCallContext implements CallContext {
     const known = this.state.discovery.known(target.provider);
     const windowIn = (models: DiscoveredModel[]) => guardedWindow(target.provider, undefined, target.upstreamModel, models);
     return Array.isArray(known) ? windowIn(known) : known.then(windowIn);
+  }
+
+  compactionSeal(): SealScope {
+    return compactionSealFor(this.state.config, this.request);
   }
 
   onSuccess(providerId: string): void {

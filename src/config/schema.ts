@@ -120,8 +120,21 @@ export const redisSchema = z.strictObject({
 /** What `state.redis` holds beside its url, for a Redis named by REDIS_URL alone. */
 export const REDIS_DEFAULTS: Readonly<Omit<RedisConfig, 'url'>> = Object.freeze(redisSchema.omit({ url: true }).parse({}));
 
+/** A 32-byte key written as base64 (44 characters) or hex (64): what seals compaction items. */
+const compactionKey = z.string().refine((k) => /^[A-Za-z0-9+/_-]{43}=?$/.test(k.trim()) || /^[0-9a-fA-F]{64}$/.test(k.trim()), 'expected 32 bytes as base64 (44 characters) or hex (64 characters)');
+
+/** How the summaries of POST /v1/responses/compact are sealed: `key`, else the key kept in `keyFile` (made on first use). */
+export const compactionSchema = z.strictObject({
+  key: compactionKey.optional(),
+  keyFile: z.string().min(1).default('~/.local/state/lmrelay/compaction.key'),
+});
+
+/** `state.compaction` when the config leaves `state` out. */
+export const COMPACTION_DEFAULTS: Readonly<CompactionConfig> = Object.freeze(compactionSchema.parse({}));
+
 export const stateSchema = z.strictObject({
   redis: redisSchema.optional(),
+  compaction: compactionSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -182,4 +195,5 @@ export type Api = z.infer<typeof apiSchema>;
 export type ModelKind = NonNullable<ModelConfig['kind']>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;
+export type CompactionConfig = z.infer<typeof compactionSchema>;
 export type ContextGuard = Config['agents']['defaults']['contextGuard'];
