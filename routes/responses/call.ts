@@ -21,6 +21,7 @@ import type { CallDeadline } from '../../src/upstream/deadline.js';
 import { callUpstream } from '../../src/upstream/transport.js';
 import type { RelayAnswer } from '../../src/pipeline/answer.js';
 import { callChat } from '../../src/pipeline/call-chat.js';
+import { openCompactionItems } from '../../src/compaction/open-input.js';
 
 /** Requests already warned about their hosted tools: one line per request, not per fallback attempt. */
 const warnedHosted = new WeakSet<CallContext>();
@@ -37,7 +38,8 @@ export async function callResponses(ctx: CallContext, target: ModelTarget, clien
     warnedHosted.add(ctx);
     ctx.log.warn({ model: target.ref, tools: plan.hosted }, `hosted tools left out of the request to ${target.ref}, which cannot run them: ${plan.hosted.join(', ')}`);
   }
-  const request = plan ? lowerRequest(client, plan) : client;
+  // lmrelay's compaction items opened into summaries; OpenAI reads its own as they are.
+  const request = openCompactionItems(plan ? lowerRequest(client, plan) : client, () => ctx.compactionSeal(), native && nativeOpenAI);
   const env: Envelope = { request: client, model: target.upstreamModel, tools: plan?.echo, toolChoice: plan?.echoChoice, passedThrough: native };
 
   // Usage is counted by the pipeline, from the answer's `usage` or the stream's final event.

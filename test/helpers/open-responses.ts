@@ -114,6 +114,8 @@ export interface OpenResponsesChecker {
   checkResponse(value: unknown): string[];
   /** Problems with one streamed event (`data:` JSON), or [] when it conforms. */
   checkEvent(value: unknown): string[];
+  /** Problems with one `response.compaction` object (POST /responses/compact), or [] when it conforms. */
+  checkCompaction(value: unknown): string[];
 }
 
 let checker: OpenResponsesChecker | undefined | null;
@@ -137,6 +139,7 @@ function compile(doc: any): OpenResponsesChecker {
   ajv.addSchema(doc, 'open-responses');
   const get = (name: string) => ajv.getSchema(`open-responses#/components/schemas/${name}`) as ValidateFunction;
   const response = get('ResponseResource');
+  const compaction = get('CompactResource');
   const events = new Map<string, ValidateFunction>();
   const streamed = doc.paths['/responses'].post.responses['200'].content['text/event-stream'].schema.oneOf as Array<{ $ref: string }>;
   for (const { $ref } of streamed) {
@@ -149,6 +152,7 @@ function compile(doc: any): OpenResponsesChecker {
     validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
   return {
     checkResponse: (value) => problems(response, value),
+    checkCompaction: (value) => problems(compaction, value),
     checkEvent(value) {
       const type = (value as any)?.type;
       const twin = TWINS[type];
@@ -206,6 +210,16 @@ function checkSseBlock(check: OpenResponsesChecker, block: string): string | und
 }
 
 const RESPONSES_PATH = /\/v1\/responses(\?|$)/;
+const COMPACT_PATH = /\/v1\/responses\/compact(\?|$)/;
+
+/** Checks a POST /v1/responses/compact answer as a client received it. */
+export function checkCompactionBody(text: string): string[] {
+  const check = openResponsesChecker();
+  if (!check) return [];
+  const value = JSON.parse(text);
+  const problem = record('response.compaction', value, check.checkCompaction(value));
+  return problem ? [problem] : [];
+}
 
 /**
  * A fetch for the openai SDK and the Vercel AI SDK that checks what POST /v1/responses answers
@@ -215,6 +229,12 @@ export const checkedFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   const check = openResponsesChecker();
+  if (check && res.ok && res.body && init?.method === 'POST' && COMPACT_PATH.test(new URL(url).pathname)) {
+    const text = await res.text();
+    const [problem] = checkCompactionBody(text);
+    if (problem) throw new Error(problem);
+    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
   if (!check || !res.ok || !res.body || (init?.method ?? 'GET') !== 'POST' || !RESPONSES_PATH.test(new URL(url).pathname)) return res;
   if (!res.headers.get('content-type')?.includes('text/event-stream')) {
     const text = await res.text();

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { Cooldowns } from '../../src/upstream/cooldown.js';
-import { checkedFetch, checkResponsesBody } from './open-responses.js';
+import { checkedFetch, checkCompactionBody, checkResponsesBody } from './open-responses.js';
 
 export interface RelayUnderTest {
   app: FastifyInstance;
@@ -72,6 +72,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   });
   const text = await res.text();
   if (res.status === 200 && /\/v1\/responses$/.test(new URL(url).pathname)) checkResponsesBody(res.headers.get('content-type'), text);
+  if (res.status === 200 && /\/v1\/responses\/compact$/.test(new URL(url).pathname)) checkCompactionBody(text);
   let json: any;
   try {
     json = JSON.parse(text);

@@ -28,6 +28,9 @@
  *                     then, given its result, answers "Tool said: <result>"
  *   call-<name>       the same with the tool of that name (Chat Completions only)
  *
+ * POST /v1/responses/compact (dialect openai only, as only OpenAI compacts natively) answers the
+ * user messages and one opaque compaction item.
+ *
  * POST /v1/embeddings answers one 4-float vector per input (float or base64, as asked), written
  * the way Python servers write numbers (`0.50`, `-1.250e-3`) so that a re-serialised answer shows;
  * its model ids status-<code>, hang and badjson fail as above.
@@ -309,6 +312,18 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   });
 }
 
+/** OpenAI's /v1/responses/compact: the user messages, then one compaction item only OpenAI can read. */
+function compact(res: ServerResponse, body: any) {
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input : [];
+  const users = input.filter((i: any) => (i.type ?? 'message') === 'message' && i.role === 'user');
+  const output = [
+    ...users.map((m: any, n: number) => ({ id: `msg_mock${n}`, type: 'message', status: 'completed', role: 'user', content: typeof m.content === 'string' ? [{ type: 'input_text', text: m.content }] : m.content })),
+    { id: 'cmp_mock', type: 'compaction', encrypted_content: 'gAAAAB-openai-opaque-compaction==' },
+  ];
+  const usage = { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: 6, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 17 };
+  sendJson(res, 200, { id: 'resp_mockcompact', object: 'response.compaction', created_at: 1700000000, output, usage });
+}
+
 /** /v1/responses in llama.cpp's style: its stream lacks sequence_number and output_index. */
 async function responses(req: IncomingMessage, res: ServerResponse, body: any) {
   const model: string = String(body.model ?? '');
@@ -490,6 +505,7 @@ const server = createServer((req, res) => {
     if (req.method === 'GET' && url === '/v1/models') return models(res);
     if (req.method === 'POST' && url === '/v1/chat/completions' && values.only !== 'responses') return void chat(req, res, body);
     if (req.method === 'POST' && url === '/v1/responses' && values.only !== 'chat') return void responses(req, res, body);
+    if (req.method === 'POST' && url === '/v1/responses/compact' && dialect === 'openai' && values.only !== 'chat') return compact(res, body);
     if (req.method === 'POST' && url === '/v1/messages' && !values.only) return void messages(req, res, body);
     if (req.method === 'POST' && url === '/v1/messages/count_tokens' && !values.only) return countTokens(req, res);
     if (req.method === 'POST' && url === '/tokenize' && dialect === 'vllm' && values.only !== 'responses') return vllmTokenize(res, body);
