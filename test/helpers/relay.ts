@@ -1,5 +1,8 @@
 /** Builds lmrelay through buildApp on 127.0.0.1 with a config object, capturing its log lines. */
 import { Writable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LookupFunction } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
@@ -39,7 +42,7 @@ export async function startRelay(config: unknown, options: RelayOptions = {}): P
       cb();
     },
   });
-  const loaded = validateConfig(config, 'test', options.env ?? process.env);
+  const loaded = validateConfig(withTestCompactionKey(config), 'test', options.env ?? process.env);
   const app = await buildApp(loaded, { logger: createLogger({ level: 'debug', destination }), cooldowns: options.cooldowns, lookup: options.lookup });
   options.extend?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -54,6 +57,16 @@ export async function startRelay(config: unknown, options: RelayOptions = {}): P
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 20_000, fetch: checkedFetch }),
     close: () => app.close(),
   };
+}
+
+/** Test relays keep a compaction key they make in a temporary folder, never in the home folder. */
+const TEST_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'lmrelay-test-key-')), 'compaction.key');
+
+function withTestCompactionKey(config: unknown): unknown {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return config;
+  const state = (config as { state?: unknown }).state;
+  if (state !== undefined && (typeof state !== 'object' || state === null || 'compaction' in state)) return config;
+  return { ...config, state: { ...(state as object | undefined), compaction: { keyFile: TEST_KEY_FILE } } };
 }
 
 /** A one-provider config around a mock's base URL. */
