@@ -25,6 +25,8 @@ let other: RelayUnderTest;
 
 const providers = () => ({
   local: { baseUrl: chat.baseUrl, models: [{ id: 'm' }, { id: 'echo' }, { id: 'badjson' }] },
+  // A Responses server that is not OpenAI (LM Studio, llama.cpp): it reads no compaction item.
+  lmresp: { baseUrl: openai.baseUrl, api: 'openai-responses', models: [{ id: 'r' }] },
   openai: { baseUrl: `http://api.openai.com:${openai.port}/v1`, api: 'openai-responses', apiKey: 'sk-proj-test-0123456789abcdef', models: [{ id: 'gpt-x' }] },
 });
 
@@ -126,6 +128,29 @@ t.test('a later turn gets the summary unsealed into its context, on the Response
   t.ok(
     summaryCall.body.messages.some((m: any) => Array.isArray(m.content) && /Hello from vllm m$/.test(m.content[0].text)),
     'the earlier summary reached the summariser',
+  );
+});
+
+t.test('a Responses upstream that is not OpenAI gets the summary as a message, and summarises through its own API', async (t) => {
+  const compacted = await compactOnce();
+  await openai.reset();
+  const res = await sdk(relay.url).responses.create({ model: 'lmresp/r', input: [...(compacted.output as any[]), { role: 'user', content: 'next' }] });
+  t.equal(res.status, 'completed');
+  const [turn] = (await openai.requests()).filter((r) => r.path === '/v1/responses');
+  t.same(
+    turn.body.input.map((i: any) => i.type ?? 'message'),
+    ['message', 'message', 'message', 'message'],
+    'no compaction item reaches it',
+  );
+  t.match(turn.body.input[2].content[0].text, /^Summary of the earlier conversation[^]*Hello from vllm m$/);
+
+  await openai.reset();
+  const again = await sdk(relay.url).responses.compact({ model: 'lmresp/r', input: 'hello' });
+  t.match((again.output.at(-1) as any).encrypted_content, /^lmrelay-c1\./, 'sealed by lmrelay');
+  t.same(
+    (await openai.requests()).map((r) => r.path),
+    ['/v1/responses'],
+    'summarised through /responses, never its /responses/compact',
   );
 });
 
