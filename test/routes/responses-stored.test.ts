@@ -153,6 +153,30 @@ t.test('streamed turns are stored, tool calls and their outputs replayed in pair
   t.same(sent[1].tool_calls[0].function, { name: 'weather', arguments: '{"city":"Paris"}' });
 });
 
+t.test("a replayed answer's text and the calls it made reach a Chat upstream as one assistant message", async (t) => {
+  const first = await alice.responses.create({
+    model: 'chat/m',
+    input: [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: 'Checking.' },
+      { type: 'function_call', call_id: 'call_9', name: 'weather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call_output', call_id: 'call_9', output: 'rain' },
+    ],
+  });
+  await alice.responses.create({ model: 'chat/m', input: 'Thanks', previous_response_id: first.id });
+  const sent = (await lastChatBody()).messages;
+  t.same(
+    sent.map((m: any) => [m.role, m.content, m.tool_calls?.map((c: any) => c.id) ?? m.tool_call_id ?? null]),
+    [
+      ['user', 'Weather?', null],
+      ['assistant', 'Checking.', ['call_9']],
+      ['tool', 'rain', 'call_9'],
+      ['assistant', [{ type: 'text', text: 'Tool said: rain' }], null],
+      ['user', 'Thanks', null],
+    ],
+  );
+});
+
 t.test('store: false keeps nothing', async (t) => {
   const res = await alice.responses.create({ model: 'chat/m', input: 'secret', store: false });
   t.equal(res.store, false);
