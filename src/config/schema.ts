@@ -133,7 +133,7 @@ export const responsesStoreSchema = z.strictObject({
   maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
   /** A response whose record (its whole conversation so far) is larger is not stored. */
   maxEntryBytes: z.number().int().positive().default(8 * 1024 * 1024),
-  /** In-process store only: written on shutdown (and each minute when changed), read at start. */
+  /** In-process store only: written when lmrelay stops, read when it starts (relative: to its working directory). */
   snapshotFile: z.string().min(1).optional(),
 });
 

@@ -53,7 +53,7 @@ function schemaProblems(response: unknown): string[] {
 
 t.test('the openai SDK chains three turns with previous_response_id; retrieve, list input items, delete', async (t) => {
   const one = await alice.responses.create({ model: 'chat/m', input: 'My name is Ada.', instructions: 'Be brief.' });
-  t.equal(one.store, true, 'stored: the API default');
+  t.equal((one as any).store, true, 'stored: the API default');
   t.equal(one.output_text, 'Hello from vllm m');
   t.same(spoken((await lastChatBody()).messages), ['system: Be brief.', 'user: My name is Ada.']);
 
@@ -94,8 +94,8 @@ t.test('the openai SDK chains three turns with previous_response_id; retrieve, l
     'the whole input of turn three, latest first',
   );
   t.ok(items.data.every((i: any) => typeof i.id === 'string' && i.status === 'completed'), 'each with an id');
-  t.match(items.data[4].content[0], { type: 'input_text' });
-  t.match(items.data[3].content[0], { type: 'output_text' });
+  t.match((items.data[4] as any).content[0], { type: 'input_text' });
+  t.match((items.data[3] as any).content[0], { type: 'output_text' });
 
   const firstPage = await get(`/v1/responses/${three.id}/input_items?order=asc&limit=2`);
   t.equal(firstPage.status, 200);
@@ -179,14 +179,14 @@ t.test("a replayed answer's text and the calls it made reach a Chat upstream as 
 
 t.test('store: false keeps nothing', async (t) => {
   const res = await alice.responses.create({ model: 'chat/m', input: 'secret', store: false });
-  t.equal(res.store, false);
+  t.equal((res as any).store, false);
   t.equal((await get(`/v1/responses/${res.id}`)).status, 404);
   const cont = await postJson(`${relay.url}/v1/responses`, { model: 'chat/m', input: 'x', previous_response_id: res.id }, auth(KEY_A));
   t.equal(cont.status, 400);
   t.equal(cont.json.error.code, 'previous_response_not_found');
   const streamed = alice.responses.stream({ model: 'chat/m', input: 'secret', store: false });
   const final = await streamed.finalResponse();
-  t.equal(final.store, false);
+  t.equal((final as any).store, false);
   t.equal((await get(`/v1/responses/${final.id}`)).status, 404);
 });
 
@@ -294,6 +294,14 @@ t.test('hostile ids on the {id} routes: a clear 404 or 400, never a crash', asyn
       if (![400, 404, 414].includes(res.status)) t.fail(`${method} ${spelled.slice(0, 40)}${suffix}: ${res.status}`);
       t.match(res.json, { error: { code: String, type: String, message: String } }, `${method} ${spelled.slice(0, 40)}${suffix}: an OpenAI-shaped ${res.status}`);
     }
+  }
+  for (const hostile of ['x'.repeat(100_000), `../../${id}`, 'résp_é', `${id}\u0000`, id.toUpperCase(), ' ']) {
+    const cont = await postJson(`${relay.url}/v1/responses`, { model: 'chat/m', input: 'x', previous_response_id: hostile }, auth(KEY_A));
+    t.equal(cont.status, 400, `previous_response_id ${JSON.stringify(hostile.slice(0, 20))}`);
+    t.equal(cont.json.error.code, 'previous_response_not_found');
+    t.ok(cont.json.error.message.length < 200, 'the message quotes a long id cut short');
+    const ref = await postJson(`${relay.url}/v1/responses`, { model: 'chat/m', input: [{ type: 'item_reference', id: hostile }] }, auth(KEY_A));
+    t.equal(ref.status, 404, `item_reference ${JSON.stringify(hostile.slice(0, 20))}`);
   }
   const encoded = await get(`/v1/responses/${encodeURIComponent(id).replace('r', '%72')}`);
   t.equal(encoded.status, 200, 'a percent-encoded spelling of the real id is that id');
