@@ -1,9 +1,8 @@
 /**
  * Requests to custom/local (proxy-style) providers carry no OpenAI-only fields: local servers
- * reject or misread them. `previous_response_id` needs server-side history that only an
- * upstream which says so can honour; anywhere else it is a clear 400, not lost history.
+ * reject or misread them. (`previous_response_id` is answered from lmrelay's own store of
+ * responses: routes/responses/call-stored.ts.)
  */
-import { RelayError } from '../core/errors.js';
 import type { Json } from './types.js';
 
 /** Settings of OpenAI's own service, and identifiers of the client's users and installs (Codex's `client_metadata`). */
@@ -17,12 +16,4 @@ export function stripOpenAIOnlyFields<T extends Json>(body: T): T {
     delete out[field];
   }
   return (out ?? body) as T;
-}
-
-export function checkPreviousResponseId(body: Json, ref: string, supported: boolean): void {
-  if (body.previous_response_id == null || supported) return;
-  throw new RelayError(
-    `previous_response_id cannot be honoured by ${ref}: lmrelay keeps no response history and this upstream does not say it can (compat.supportsPreviousResponseId). Send the whole conversation in input instead.`,
-    { code: 'unsupported_parameter', param: 'previous_response_id' },
-  );
 }

@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
+  /** A stored response or item that is unknown, expired, deleted or another key's (OpenAI: 404). */
+  not_found: { status: 404, type: 'invalid_request_error' },
+  /** OpenAI answers an unknown previous_response_id with 400, this code and param `previous_response_id`. */
+  previous_response_not_found: { status: 400, type: 'invalid_request_error' },
   unknown_url: { status: 404, type: 'not_found_error' },
   request_timeout: { status: 408, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },

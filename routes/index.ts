@@ -12,7 +12,8 @@ import modelsRoute from './models/route.js';
 import chatCompletionsRoute from './chat-completions/route.js';
 import responsesRoute from './responses/route.js';
 import responsesCompactRoute from './responses-compact/route.js';
+import storedResponsesRoute from './responses/route-stored.js';
 import embeddingsRoute from './embeddings/route.js';
 import messagesRoute from './messages/route.js';
 
-export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, responsesCompactRoute, embeddingsRoute, messagesRoute];
+export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, storedResponsesRoute, responsesCompactRoute, embeddingsRoute, messagesRoute];

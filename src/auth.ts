@@ -15,17 +15,24 @@ export interface InboundKey {
   rpm?: number;
   tpm?: number;
   digest: Buffer;
+  /**
+   * Who owns the state this key makes (stored responses): derived from the key itself, so it
+   * survives renaming or reordering keys in the config, and a new key starts afresh. Not secret.
+   */
+  owner: string;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+const ownerOf = (keyDigest: Buffer) => createHash('sha256').update('lmrelay-state-owner:').update(keyDigest).digest('hex').slice(0, 32);
 const prepared = new WeakMap<readonly ApiKeyConfig[], InboundKey[]>();
 
 export function inboundKeys(config: readonly ApiKeyConfig[]): InboundKey[] {
   let keys = prepared.get(config);
   if (!keys) {
-    keys = config.map((k, i) =>
-      typeof k === 'string' ? { name: `key${i + 1}`, digest: digest(k) } : { name: k.name ?? `key${i + 1}`, rpm: k.rpm, tpm: k.tpm, digest: digest(k.key) },
-    );
+    keys = config.map((k, i) => {
+      const d = digest(typeof k === 'string' ? k : k.key);
+      return typeof k === 'string' ? { name: `key${i + 1}`, digest: d, owner: ownerOf(d) } : { name: k.name ?? `key${i + 1}`, rpm: k.rpm, tpm: k.tpm, digest: d, owner: ownerOf(d) };
+    });
     prepared.set(config, keys);
   }
   return keys;

@@ -23,6 +23,7 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
     const auth = authenticate(app.relay.state.config.server.apiKeys, request);
     if ('denied' in auth) return refuse(request, auth.denied, done);
     const key = auth.key;
+    if (key) request.keyOwner = key.owner;
     if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();
     request.rateKey = key.name;
     // Only keys with budgets pay for the (possibly shared) counter.

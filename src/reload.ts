@@ -15,7 +15,7 @@ import type { Config } from './config/schema.js';
 
 /**
  * Settings read once, when the server starts: the listening socket, Fastify's body limit, Node's
- * request deadline, the readiness probe's timer, the Redis connection. `secret`: the value is not
+ * request deadline, the readiness probe's timer, the Redis connection, the response store. `secret`: the value is not
  * logged (a Redis URL may hold a password).
  */
 export const RESTART_SETTINGS: ReadonlyArray<{ path: string; of: (config: Config) => unknown; secret?: boolean }> = [
@@ -25,6 +25,7 @@ export const RESTART_SETTINGS: ReadonlyArray<{ path: string; of: (config: Config
   { path: 'server.requestTimeoutSeconds', of: (c) => c.server.requestTimeoutSeconds },
   { path: 'server.readinessProbeSeconds', of: (c) => c.server.readinessProbeSeconds },
   { path: 'state.redis', of: (c) => c.state.redis, secret: true },
+  { path: 'state.responses', of: (c) => c.state.responses },
 ];
 
 /** One line per restart-only setting that differs from what the server started with. */

@@ -8,6 +8,9 @@ import { RelayState } from './relay-state.js';
 import { Readiness } from './readiness.js';
 import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
+import type { ResponseStore } from './state/response-store.js';
+import { EmbeddedResponseStore } from './state/embedded-response-store.js';
+import { RedisResponseStore } from './state/redis-response-store.js';
 import type { FailureKind } from '../core/errors.js';
 import { REDIS_DEFAULTS, type Config } from './config/schema.js';
 
@@ -30,6 +33,8 @@ export class RelayServices {
   readonly readiness: Readiness;
   /** Set when replicas share state through Redis. */
   readonly shared?: RedisState;
+  /** Stored responses of the Responses API; unset when `state.responses.enabled` is false. */
+  readonly responses?: ResponseStore;
   private readonly lookup?: LookupFunction;
 
   constructor(loaded: LoadedConfig, options: ServiceOptions = {}) {
@@ -54,6 +59,7 @@ export class RelayServices {
       this.cooldowns = localCooldowns;
       this.limiter = localLimiter;
     }
+    this.responses = responseStore(loaded.config, url, redis.keyPrefix, options.logger);
     this.readiness = new Readiness(this, loaded.config.server.readinessProbeSeconds * 1000);
   }
 
@@ -70,14 +76,26 @@ export class RelayServices {
 
   async start(): Promise<void> {
     this.readiness.start();
-    await this.shared?.start();
+    await Promise.all([this.shared?.start(), this.responses?.start()]);
   }
 
   async close(): Promise<void> {
     this.readiness.stop();
-    await this.shared?.close();
+    await Promise.all([this.shared?.close(), this.responses?.close()]);
     await this.current.close();
   }
+}
+
+/** In Redis when replicas share it (the in-process store covers while Redis is away), else in process. */
+function responseStore(config: Config, redisUrl: string | undefined, keyPrefix: string, logger: Logger | undefined): ResponseStore | undefined {
+  const settings = config.state.responses;
+  if (!settings.enabled) return undefined;
+  const ttlMs = settings.ttlSeconds * 1000;
+  const shared = Boolean(redisUrl && logger);
+  // With Redis the local store only covers its absences: no snapshot of it.
+  const local = new EmbeddedResponseStore({ ttlMs, maxBytes: settings.maxBytes, maxEntryBytes: settings.maxEntryBytes, snapshotFile: shared ? undefined : settings.snapshotFile, logger });
+  if (!shared) return local;
+  return new RedisResponseStore({ url: redisUrl!, keyPrefix, ttlMs, maxEntryBytes: settings.maxEntryBytes, logger: logger! }, local);
 }
 
 /** What the access line and the request counter say of a request beyond its route and status. */
@@ -98,6 +116,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The inbound key's name when it has rate limits (tokens are counted against it). */
     rateKey?: string;
+    /** The inbound key's owner id (InboundKey.owner) on a guarded route when keys are configured: stored state is scoped by it. */
+    keyOwner?: string;
     /** Filled by routes for the one-line request log and the request counter. */
     relayInfo?: RelayInfo;
   }

@@ -9,7 +9,7 @@ import type { CallContext } from '../../src/context.js';
 import type { Json } from '../../adapters/types.js';
 import type { DialectTransport } from '../../dialects/types.js';
 import { RelayError } from '../../core/errors.js';
-import { checkPreviousResponseId } from '../../adapters/proxy-shaping.js';
+import { requestForTarget, type StoredTurn } from '../responses/call-stored.js';
 import type { CallDeadline } from '../../src/upstream/deadline.js';
 import { callUpstream } from '../../src/upstream/transport.js';
 import type { RelayAnswer } from '../../src/pipeline/answer.js';
@@ -24,10 +24,11 @@ import { compactionObject } from './compaction-object.js';
 
 const NO_USAGE = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
 
-export async function callCompact(ctx: CallContext, target: ModelTarget, client: Json, deadline: CallDeadline): Promise<RelayAnswer> {
+/** `turn`: the stored conversation a `previous_response_id` names, replayed into what is compacted. */
+export async function callCompact(ctx: CallContext, target: ModelTarget, request: Json, deadline: CallDeadline, _headers?: unknown, turn?: StoredTurn): Promise<RelayAnswer> {
   const { dialect, nativeOpenAI } = target.provider;
-  if (nativeOpenAI && dialect.nativeSurfaces.includes('responses')) return compactNatively(ctx, target, client, deadline);
-  checkPreviousResponseId(client, target.ref, false);
+  if (nativeOpenAI && dialect.nativeSurfaces.includes('responses')) return compactNatively(ctx, target, request, deadline);
+  const client = requestForTarget(request, turn, { ref: target.ref, provider: target.provider.id, keepsItsOwn: false, openAI: false });
   const seal = ctx.compactionSeal(); // before the model call: a missing key costs no tokens
   const opened = openCompactionItems(client, () => seal, false);
   const lowered = lowerRequest({ input: opened.input }, planTools({}));

@@ -22,8 +22,13 @@ export interface Envelope {
   tools?: Json[];
   /** The tool_choice the model was given, in the client's terms (with `tools`). */
   toolChoice?: unknown;
-  /** Whether lmrelay keeps this response (`store` of the Response). */
+  /** Whether lmrelay keeps this response (`store` of the Response); unset, the upstream's word or false. */
   stored?: boolean;
+  /**
+   * The Response's id, where lmrelay keeps it and the upstream's own id would not do: it may be
+   * guessable, repeat, or name nothing lmrelay has (random, as OpenAI's).
+   */
+  responseId?: string;
   /**
    * The Response comes from a Responses upstream, whose `completed` may hide a cut answer: its
    * usage and stop reason decide. (A translated one knows its finish reason.)
@@ -79,6 +84,10 @@ const FIELDS: readonly Field[] = [
 /** Completes `response` in place (and returns it). */
 export function completeResponse(response: Json, env: Envelope): Json {
   if (env.passedThrough) correctStatus(response, env.request);
+  if (env.responseId) response.id = env.responseId;
+  if (env.stored !== undefined) response.store = env.stored;
+  // The upstream may have been sent the conversation instead: the Response still names what the client continued.
+  if (typeof env.request.previous_response_id === 'string') response.previous_response_id = env.request.previous_response_id;
   if (env.tools) {
     response.tools = env.tools;
     response.tool_choice = env.toolChoice ?? 'auto';

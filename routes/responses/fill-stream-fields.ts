@@ -34,7 +34,7 @@ export function fillResponsesStreamFields(env: Envelope, plan?: ToolPlan): Respo
   const doneItems: Json[] = [];
 
   function completeEnvelope(r: Json): Json {
-    responseId ??= typeof r.id === 'string' ? r.id : newId('resp');
+    responseId ??= env.responseId ?? (typeof r.id === 'string' ? r.id : newId('resp'));
     r.id ??= responseId;
     r.created_at ??= createdAt;
     if (Array.isArray(r.output)) r.output = r.output.map((item: Json) => liftItem(item, plan));

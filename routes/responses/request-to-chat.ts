@@ -44,8 +44,8 @@ function inputToMessages(input: unknown): Json[] {
       case 'function_call': {
         const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments ?? '' } };
         const last = messages.at(-1);
-        // Consecutive calls belong to one assistant turn.
-        if (last?.role === 'assistant' && Array.isArray(last.tool_calls) && last.content == null) last.tool_calls.push(call);
+        // Consecutive calls, and the text they follow (a replayed answer's message then its calls), are one assistant turn.
+        if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
         else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
         return;
       }

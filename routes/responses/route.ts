@@ -4,12 +4,14 @@ import { responsesRequest } from './request-schema.js';
 import { relayHandler } from '../../src/pipeline/relay-route.js';
 import { callResponses } from './call.js';
 import { failureEvents } from './failure-events.js';
+import { storedTurnLoader } from './call-stored.js';
 
 export default async function responsesRoute(app: FastifyInstance): Promise<void> {
   app.post(
     '/v1/responses',
     relayHandler(app, {
       schema: responsesRequest,
+      prepare: storedTurnLoader(app),
       call: callResponses,
       // Each stream ends its own failure (it knows its sequence and output so far); this is
       // the ending of one that does not.

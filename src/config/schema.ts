@@ -132,14 +132,32 @@ export const compactionSchema = z.strictObject({
 /** `state.compaction` when the config leaves `state` out. */
 export const COMPACTION_DEFAULTS: Readonly<CompactionConfig> = Object.freeze(compactionSchema.parse({}));
 
+/**
+ * Stored responses (`store: true`, the Responses API's default): what `previous_response_id`,
+ * `item_reference` and GET /v1/responses/{id} read. Kept in process unless Redis is configured.
+ * A day by default: long enough for an agent's session or a day's conversation, short enough that
+ * prompts do not linger in a proxy; the byte bound evicts the least recently used sooner.
+ */
+export const responsesStoreSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  ttlSeconds: z.number().int().positive().default(24 * 60 * 60),
+  /** Bound of the in-process store (its least recently used responses go first). */
+  maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  /** A response whose record (its whole conversation so far) is larger is not stored. */
+  maxEntryBytes: z.number().int().positive().default(8 * 1024 * 1024),
+  /** In-process store only: written when lmrelay stops, read when it starts (relative: to its working directory). */
+  snapshotFile: z.string().min(1).optional(),
+});
+
 export const stateSchema = z.strictObject({
   redis: redisSchema.optional(),
+  responses: responsesStoreSchema.prefault({}),
   compaction: compactionSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
-  state: stateSchema.default({}),
+  state: stateSchema.prefault({}),
   models: z
     .strictObject({
       mode: z.enum(['merge', 'replace']).default('merge'),
@@ -196,4 +214,5 @@ export type ModelKind = NonNullable<ModelConfig['kind']>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;
 export type CompactionConfig = z.infer<typeof compactionSchema>;
+export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
 export type ContextGuard = Config['agents']['defaults']['contextGuard'];

@@ -27,10 +27,15 @@ import type { RelayAnswer, StreamErrorFrames } from './answer.js';
 
 export type { RelayAnswer } from './answer.js';
 
-export interface RelayRouteSpec {
+export interface RelayRouteSpec<Prepared = undefined> {
   schema: RequestSchema<unknown>;
+  /**
+   * Work a surface does once per request, before the chain, whatever model answers (the
+   * Responses API reads its stored conversation here); its result goes to every call.
+   */
+  prepare?: (request: FastifyRequest, body: Json) => Promise<Prepared>;
   /** `headers`: the client's, for a surface that passes some on (Anthropic's anthropic-beta). */
-  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders) => Promise<RelayAnswer>;
+  call: (ctx: CallContext, target: ModelTarget, body: Json, deadline: CallDeadline, headers: IncomingHttpHeaders, prepared: Prepared) => Promise<RelayAnswer>;
   /**
    * Whether a stream's usage chunk, which lmrelay asks upstreams for to count tokens, also goes
    * to the client (Chat: only when it set stream_options.include_usage). Default: it does.
@@ -46,7 +51,7 @@ export interface RelayRouteSpec {
   errorFrames: StreamErrorFrames;
 }
 
-export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
+export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: RelayRouteSpec<Prepared>) {
   const kind = spec.kind ?? 'chat';
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validateBody(spec.schema, request.body) as Json;
@@ -55,6 +60,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     const state = app.relay.state;
     // The context holds this state until the reply ends: a reload meanwhile leaves its pools open.
     const ctx = createCallContext(app, request, reply, state);
+    const prepared = (spec.prepare ? await spec.prepare(request, body) : undefined) as Prepared;
     const requested = knownModel(state, body.model, kind) ?? (await discoverModel(state, body.model, kind));
     if (requested.kind !== undefined && requested.kind !== kind) throw wrongKind(requested, kind);
     info.model = requested.ref;
@@ -65,7 +71,7 @@ export function relayHandler(app: FastifyInstance, spec: RelayRouteSpec) {
     try {
       outcome = await runChain(ctx, chainFor(state, requested, request.headers, kind), (t, deadline) => {
         tried = t;
-        return spec.call(ctx, t, body, deadline, request.headers);
+        return spec.call(ctx, t, body, deadline, request.headers, prepared);
       });
     } catch (err) {
       // An error answer names the model whose error it is, as a success names the model that answered.

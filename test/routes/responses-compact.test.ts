@@ -293,3 +293,21 @@ t.test('a restart keeps the key: a second lmrelay process opens what the first s
   const [call] = await chatCalls();
   t.match(call.body.messages[1].content[0].text, /^Summary of the earlier conversation[^]*Hello from vllm m$/, 'unsealed after the restart');
 });
+
+t.test('previous_response_id: the stored conversation is what gets compacted, for its own key only', async (t) => {
+  await chat.reset();
+  const first = await sdk(relay.url).responses.create({ model: 'local/m', input: 'Remember the code word: heron.' });
+  const compacted = await sdk(relay.url).responses.compact({ model: 'local/m', previous_response_id: first.id, input: [{ role: 'user', content: 'What was the code word?' }] } as any);
+  t.same(
+    compacted.output.map((i: any) => i.type),
+    ['message', 'message', 'compaction'],
+    "both user messages (the stored one and the new one) kept, then the summary",
+  );
+  const summaryCall = (await chatCalls()).at(-1)!;
+  const sent = JSON.stringify(summaryCall.body.messages);
+  t.match(sent, /code word: heron/, 'the stored question reached the summarising model');
+  t.match(sent, new RegExp(`Hello from vllm m`), "and the stored answer too");
+  const foreign = await postJson(`${relay.url}/v1/responses/compact`, { model: 'local/m', previous_response_id: first.id, input: 'hi' }, auth(KEY_B));
+  t.equal(foreign.status, 400, "another key's response is not found");
+  t.equal(foreign.json.error.code, 'previous_response_not_found');
+});

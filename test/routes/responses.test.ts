@@ -174,10 +174,10 @@ t.test('field mapping, incomplete status, OpenAI-only fields dropped', async (t)
   t.same(cut.incomplete_details, { reason: 'max_output_tokens' });
 });
 
-t.test('previous_response_id: 400 where it cannot be honoured, passed where the upstream says it can', async (t) => {
+t.test('previous_response_id: unknown to lmrelay, 400 previous_response_not_found, or passed where the upstream keeps its own', async (t) => {
   const res = await postJson(`${relay.url}/v1/responses`, { model: 'vllm/m', input: 'x', previous_response_id: 'resp_123' });
   t.equal(res.status, 400);
-  t.equal(res.json.error.param, 'previous_response_id');
+  t.match(res.json.error, { code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error', message: "Previous response with id 'resp_123' not found." });
   const lm = await postJson(`${relay.url}/v1/responses`, { model: 'lmstudio/m', input: 'x', previous_response_id: 'resp_123' });
   t.equal(lm.status, 400, 'a Responses upstream that does not say it supports it');
   const ok = await postJson(`${relay.url}/v1/responses`, { model: 'lmstudio2/history', input: 'x', previous_response_id: 'resp_123' });
