@@ -5,6 +5,7 @@ import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import type { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
+import type { ServedModel } from '../dialects/types.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
@@ -31,6 +32,11 @@ export interface CallContext {
    * guarded like configured ones). Sync unless the server was never asked.
    */
   contextWindowOf: (target: ModelTarget) => number | undefined | Promise<number | undefined>;
+  /**
+   * The model's window and, where its server describes its models (Ollama), what it can do.
+   * Sync unless the server was never asked.
+   */
+  servedModelOf: (target: ModelTarget) => ServedModel | Promise<ServedModel>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
 }

@@ -11,7 +11,8 @@ import type { UpstreamPools } from './upstream/pools.js';
 import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
-import { guardedWindow, type DiscoveredModel } from './discovery.js';
+import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
+import type { ModelDescription, ServedModel } from '../dialects/types.js';
 import { tokenCounts } from './usage-tokens.js';
 
 class RequestCallContext implements CallContext {
@@ -57,10 +58,32 @@ class RequestCallContext implements CallContext {
   }
 
   contextWindowOf(target: ModelTarget): number | undefined | Promise<number | undefined> {
+    if (target.provider.dialect.probe.describe) {
+      const served = this.servedModelOf(target);
+      return served instanceof Promise ? served.then((s) => s.contextWindow) : served.contextWindow;
+    }
     if (target.contextWindow !== undefined || !target.provider.discover) return target.contextWindow;
     const known = this.state.discovery.known(target.provider);
     const windowIn = (models: DiscoveredModel[]) => guardedWindow(target.provider, undefined, target.upstreamModel, models);
     return Array.isArray(known) ? windowIn(known) : known.then(windowIn);
+  }
+
+  servedModelOf(target: ModelTarget): ServedModel | Promise<ServedModel> {
+    const { provider } = target;
+    if (!provider.dialect.probe.describe) {
+      const window = this.contextWindowOf(target);
+      return window instanceof Promise ? window.then(configuredOnly) : configuredOnly(window);
+    }
+    // The server describes its models: what it says of this one (asked once, then kept).
+    const served = (found: ModelDescription | undefined): ServedModel => ({ contextWindow: target.contextWindow ?? found?.contextWindow, capabilities: found?.capabilities });
+    if (provider.discover) {
+      const known = this.state.discovery.known(provider);
+      const pick = (models: DiscoveredModel[]) => served(findDiscovered(models, target.upstreamModel));
+      if (Array.isArray(known) && findDiscovered(known, target.upstreamModel)) return pick(known);
+      if (!Array.isArray(known)) return known.then(pick);
+    }
+    const described = this.state.discovery.describe(provider, target.upstreamModel);
+    return described instanceof Promise ? described.then(served) : served(described);
   }
 
   onSuccess(providerId: string): void {
@@ -74,6 +97,8 @@ class RequestCallContext implements CallContext {
     if (key && tokens) this.app.relay.limiter.addTokens(key, tokens.input + tokens.output);
   }
 }
+
+const configuredOnly = (contextWindow: number | undefined): ServedModel => ({ contextWindow });
 
 export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
   return new RequestCallContext(app, request, reply, state);
