@@ -7,7 +7,7 @@ import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
 import { RelayState } from './relay-state.js';
-import { guardedWindow, type DiscoveredModel } from './discovery.js';
+import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
 import { contextVerdict, contextVerdictText } from '../adapters/context-preflight.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
@@ -159,10 +159,12 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
   // A server that serves one model and answered under the configured name (llama.cpp, MLX)
   // answers to any name: its own id for the model is no reason to complain.
   const answersAnyName = own.ok && d.reported.length === 1;
-  const missing = answersAnyName ? [] : d.configured.filter((id) => d.reported.length && !d.reported.includes(id));
+  // A model the list holds under another name it answers to (Ollama's `qwen3` for `qwen3:latest`) is there.
+  const missing = answersAnyName ? [] : d.configured.filter((id) => d.reported.length && !findDiscovered(list, id));
   if (missing.length) {
     d.problems.push(`configured but not reported by the server: ${missing.join(', ')}`);
-    d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
+    if (probe.missingModelFix) for (const id of missing) d.fixes.push(probe.missingModelFix(id));
+    else d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
   }
   return d;
 }
