@@ -76,13 +76,15 @@ class RequestCallContext implements CallContext {
     }
     // The server describes its models: what it says of this one (asked once, then kept).
     const served = (found: ModelDescription | undefined): ServedModel => ({ contextWindow: target.contextWindow ?? found?.contextWindow, capabilities: found?.capabilities });
+    // A model its list does not hold (under that name) is asked about on its own.
+    const describe = () => this.state.discovery.describe(provider, target.upstreamModel);
     if (provider.discover) {
       const known = this.state.discovery.known(provider);
-      const pick = (models: DiscoveredModel[]) => served(findDiscovered(models, target.upstreamModel));
-      if (Array.isArray(known) && findDiscovered(known, target.upstreamModel)) return pick(known);
-      if (!Array.isArray(known)) return known.then(pick);
+      if (!Array.isArray(known)) return known.then((models) => findDiscovered(models, target.upstreamModel) ?? describe()).then(served);
+      const listed = findDiscovered(known, target.upstreamModel);
+      if (listed) return served(listed);
     }
-    const described = this.state.discovery.describe(provider, target.upstreamModel);
+    const described = describe();
     return described instanceof Promise ? described.then(served) : served(described);
   }
 
