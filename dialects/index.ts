@@ -17,11 +17,13 @@ import type { Dialect } from './types.js';
 import { openaiCompletions } from './openai-completions/index.js';
 import { openaiResponses } from './openai-responses/index.js';
 import { anthropicMessages } from './anthropic-messages/index.js';
+import { ollama } from './ollama/index.js';
 
 export const DIALECTS: { readonly [Name in ApiName]: Dialect<Name> } = {
   'openai-completions': openaiCompletions,
   'openai-responses': openaiResponses,
   'anthropic-messages': anthropicMessages,
+  ollama: ollama,
 };
 
 export type { Dialect, DialectTarget, Surface, DiscoveredModel } from './types.js';

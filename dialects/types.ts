@@ -6,6 +6,7 @@
  * Dialects are pure: they import core/, adapters/ and each other, never src/, fastify or undici.
  */
 import type { Frame, FrameTransform } from '../core/frame.js';
+import type { ErrorCode } from '../core/errors.js';
 import type { ChatRequest, Json } from '../adapters/types.js';
 import type { ApiName } from './names.js';
 
@@ -18,6 +19,23 @@ export interface DialectTarget {
   /** The model reasons (its config says `reasoning: true`). */
   reasoning: boolean;
   model?: { maxTokens?: number };
+  /** The provider's settings a dialect may read (Ollama's keepAlive). */
+  provider?: { config: { keepAlive?: string | number } };
+}
+
+/** What a server says a model can do (Ollama's /api/show `capabilities`). */
+export interface ModelCapabilities {
+  tools: boolean;
+  vision: boolean;
+  thinking: boolean;
+}
+
+/** What lmrelay knows of a model as its server serves it, at request time. */
+export interface ServedModel {
+  /** Configured, else what the server reports. */
+  contextWindow?: number;
+  /** What the server says the model can do; undefined when it says nothing. */
+  capabilities?: ModelCapabilities;
 }
 
 export interface DialectTransport {
@@ -29,6 +47,13 @@ export interface DialectTransport {
   streamFinished(last: Frame[]): boolean;
   /** undefined when a JSON answer is of this API's kind, else what is wrong with it. */
   invalidAnswer(json: any): string | undefined;
+  /** How a stream is framed: server-sent events (the default) or one JSON object a line (Ollama). */
+  framing?: 'sse' | 'ndjson';
+  /**
+   * The code of lmrelay's error table an HTTP error of this API stands for, where its status
+   * alone does not say (Ollama's 404 for a model it has not pulled); undefined: by status.
+   */
+  errorCode?(status: number, message: string): ErrorCode | undefined;
 }
 
 /** One Chat Completions request in a dialect's terms, and the way back for its answer. */
@@ -55,6 +80,16 @@ export interface DiscoveredModel {
   contextWindow?: number;
   /** Other names it answers to: the base name of a model file the server reports by its path. */
   aliases?: string[];
+  /** What the server says the model can do (from its description, where the API has one). */
+  capabilities?: ModelCapabilities;
+  /** The server's version of the model (Ollama's digest): a description is kept as long as it holds. */
+  version?: string;
+}
+
+/** One model as the server describes it (DialectProbe.describe). */
+export interface ModelDescription {
+  contextWindow?: number;
+  capabilities?: ModelCapabilities;
 }
 
 export interface DialectProbe {
@@ -68,6 +103,13 @@ export interface DialectProbe {
   probeBody(model: string, stringContent: boolean): Json;
   /** An API the same servers often speak instead: doctor tries it when this one's path is missing. */
   alternative?: ApiName;
+  /**
+   * How to ask the server about one model (Ollama's POST /api/show), for what its list leaves
+   * out: the context window and what the model can do. Discovery and doctor ask it.
+   */
+  describe?: { path: string; body(model: string): Json; parse(json: unknown): ModelDescription };
+  /** doctor's advice when the server says it has no such model (`ollama pull <model>`). */
+  missingModelFix?(model: string): string;
 }
 
 export interface Dialect<Name extends ApiName = ApiName> {
@@ -75,8 +117,11 @@ export interface Dialect<Name extends ApiName = ApiName> {
   /** Inbound APIs passed through as they are (requests shaped, answers untranslated). */
   readonly nativeSurfaces: readonly Surface[];
   readonly transport: DialectTransport;
-  /** A Chat Completions request in this API's terms; absent when the API is Chat Completions itself. */
-  readonly fromChat?: (payload: ChatRequest, target: DialectTarget) => ChatExchange;
+  /**
+   * A Chat Completions request in this API's terms; absent when the API is Chat Completions
+   * itself. `served`: the model's window and capabilities as known at request time.
+   */
+  readonly fromChat?: (payload: ChatRequest, target: DialectTarget, served: ServedModel) => ChatExchange;
   readonly repairs: AnswerRepairs;
   /** Unknown request fields reach the upstream: OpenAI-only ones are stripped for hosts other than OpenAI's. */
   readonly forwardsUnknownFields: boolean;

@@ -92,7 +92,7 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
     headers,
     callHeaders: {
       json: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      stream: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      stream: { 'content-type': 'application/json', accept: dialect.transport.framing === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream', ...headers },
     },
     discover: config.discover ?? (config.models.length === 0 && dialect.probe.discoverByDefault),
     open: config.models.length === 0,

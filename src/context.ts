@@ -6,6 +6,7 @@ import type { UpstreamPools } from './upstream/pools.js';
 import type { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
 import type { SealScope } from './compaction/seal.js';
+import type { ServedModel } from '../dialects/types.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
@@ -34,6 +35,11 @@ export interface CallContext {
   contextWindowOf: (target: ModelTarget) => number | undefined | Promise<number | undefined>;
   /** The key and scope that seal this request's compaction items (read on first use: may throw). */
   compactionSeal: () => SealScope;
+  /**
+   * The model's window and, where its server describes its models (Ollama), what it can do.
+   * Sync unless the server was never asked.
+   */
+  servedModelOf: (target: ModelTarget) => ServedModel | Promise<ServedModel>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
 }

@@ -7,7 +7,7 @@ import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
 import { RelayState } from './relay-state.js';
-import { guardedWindow, type DiscoveredModel } from './discovery.js';
+import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
 import { contextVerdict, contextVerdictText } from '../adapters/context-preflight.js';
 import { classifyError } from './upstream/classify.js';
 import { upstreamErrorMessage } from './upstream/error-body.js';
@@ -15,6 +15,7 @@ import { BodyTooLargeError } from './upstream/exchange.js';
 import { PROBE_BODY_LIMIT, readBounded } from './upstream/read-bounded.js';
 import { requestLine } from './upstream/failure-text.js';
 import { DIALECTS, type ApiName, type Dialect } from '../dialects/index.js';
+import type { ModelDescription } from '../dialects/types.js';
 
 /** One request doctor made: `GET http://…/v1/models` and what came of it. */
 export interface Probe {
@@ -34,6 +35,8 @@ export interface ProviderDiagnosis {
   reported: string[];
   configured: string[];
   contextWindow?: number;
+  /** What the server says the tried model can do, where it describes its models (Ollama: tools, vision, thinking). */
+  capabilities?: string[];
   apiWorks?: ApiName;
   chatOk: boolean;
   /** Requests to its model are refused (context window below agents.defaults.contextGuard.refuseBelow). */
@@ -116,8 +119,9 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     d.fixes.push('load a model in the server');
     return d;
   }
+  const described = probe.describe ? await describeModel(state, p, model, d) : undefined;
   // The verdict requests will get (agents.defaults.contextGuard), from the same window they go by.
-  const window = guardedWindow(p, configuredModel?.contextWindow, model, list);
+  const window = guardedWindow(p, configuredModel?.contextWindow, model, list) ?? described?.contextWindow;
   const verdict = contextVerdict(window, state.catalog.contextGuard);
   if (verdict !== 'ok') {
     d.problems.push(contextVerdictText(`${p.id}/${model}`, window!, state.catalog.contextGuard));
@@ -138,7 +142,7 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
     d.chatOk = !d.refused;
     if (own.needsStringContent && !stringOnly) d.fixes.push('add compat.requiresStringContent: true (the server rejects content arrays)');
   } else {
-    if (own.kind === 'http_4xx' && /model/i.test(own.error ?? '') && /not found|does not exist|unknown/i.test(own.error ?? '')) d.fixes.push('model unloaded? cold start: load it in the server');
+    if (own.kind === 'http_4xx' && /model/i.test(own.error ?? '') && /not found|does not exist|unknown/i.test(own.error ?? '')) d.fixes.push(probe.missingModelFix?.(model) ?? 'model unloaded? cold start: load it in the server');
     else if (own.kind?.endsWith('timeout')) d.fixes.push(fixFor(own.error ?? '', own.kind));
     else if (/\b401\b|\b403\b/.test(own.error ?? '')) d.fixes.push('check apiKey');
     // The endpoint is missing: maybe the server speaks another API (the other OpenAI one).
@@ -155,12 +159,32 @@ async function diagnose(state: RelayState, p: ResolvedProvider): Promise<Provide
   // A server that serves one model and answered under the configured name (llama.cpp, MLX)
   // answers to any name: its own id for the model is no reason to complain.
   const answersAnyName = own.ok && d.reported.length === 1;
-  const missing = answersAnyName ? [] : d.configured.filter((id) => d.reported.length && !d.reported.includes(id));
+  // A model the list holds under another name it answers to (Ollama's `qwen3` for `qwen3:latest`) is there.
+  const missing = answersAnyName ? [] : d.configured.filter((id) => d.reported.length && !findDiscovered(list, id));
   if (missing.length) {
     d.problems.push(`configured but not reported by the server: ${missing.join(', ')}`);
-    d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
+    if (probe.missingModelFix) for (const id of missing) d.fixes.push(probe.missingModelFix(id));
+    else d.fixes.push('model unloaded? cold start: load it in the server, or fix the model id');
   }
   return d;
+}
+
+/** Asks the server about the model it will try (Ollama's /api/show): its window and what it can do. */
+async function describeModel(state: RelayState, p: ResolvedProvider, model: string, d: ProviderDiagnosis): Promise<ModelDescription | undefined> {
+  const how = p.dialect.probe.describe!;
+  const res = await call(state, p, 'POST', how.path, how.body(model));
+  let found: ModelDescription | undefined;
+  try {
+    found = res.json === undefined ? undefined : how.parse(res.json);
+  } catch {
+    found = undefined;
+  }
+  const can = found?.capabilities ? Object.entries(found.capabilities).filter(([, yes]) => yes).map(([what]) => what) : undefined;
+  const said = [found?.contextWindow ? `context ${found.contextWindow}` : 'no context length', can ? (can.length ? can.join(', ') : 'no tools, vision or thinking') : ''].filter(Boolean).join('; ');
+  d.probes.push({ request: `${requestLine(p, how.path)} (model ${model})`, outcome: res.error ?? `${res.status}, ${said}`, ok: !res.error });
+  if (found?.contextWindow) d.contextWindow = found.contextWindow;
+  if (can) d.capabilities = can;
+  return found;
 }
 
 interface ChatProbe {

@@ -11,7 +11,8 @@ import type { UpstreamPools } from './upstream/pools.js';
 import { clientAbort } from './upstream/deadline.js';
 import { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
-import { guardedWindow, type DiscoveredModel } from './discovery.js';
+import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
+import type { ModelDescription, ServedModel } from '../dialects/types.js';
 import { tokenCounts } from './usage-tokens.js';
 import type { SealScope } from './compaction/seal.js';
 import { compactionSealFor } from './compaction/scope.js';
@@ -59,6 +60,10 @@ class RequestCallContext implements CallContext {
   }
 
   contextWindowOf(target: ModelTarget): number | undefined | Promise<number | undefined> {
+    if (target.provider.dialect.probe.describe) {
+      const served = this.servedModelOf(target);
+      return served instanceof Promise ? served.then((s) => s.contextWindow) : served.contextWindow;
+    }
     if (target.contextWindow !== undefined || !target.provider.discover) return target.contextWindow;
     const known = this.state.discovery.known(target.provider);
     const windowIn = (models: DiscoveredModel[]) => guardedWindow(target.provider, undefined, target.upstreamModel, models);
@@ -67,6 +72,26 @@ class RequestCallContext implements CallContext {
 
   compactionSeal(): SealScope {
     return compactionSealFor(this.state.config, this.request);
+  }
+
+  servedModelOf(target: ModelTarget): ServedModel | Promise<ServedModel> {
+    const { provider } = target;
+    if (!provider.dialect.probe.describe) {
+      const window = this.contextWindowOf(target);
+      return window instanceof Promise ? window.then(configuredOnly) : configuredOnly(window);
+    }
+    // The server describes its models: what it says of this one (asked once, then kept).
+    const served = (found: ModelDescription | undefined): ServedModel => ({ contextWindow: target.contextWindow ?? found?.contextWindow, capabilities: found?.capabilities });
+    // A model its list does not hold (under that name) is asked about on its own.
+    const describe = () => this.state.discovery.describe(provider, target.upstreamModel);
+    if (provider.discover) {
+      const known = this.state.discovery.known(provider);
+      if (!Array.isArray(known)) return known.then((models) => findDiscovered(models, target.upstreamModel) ?? describe()).then(served);
+      const listed = findDiscovered(known, target.upstreamModel);
+      if (listed) return served(listed);
+    }
+    const described = describe();
+    return described instanceof Promise ? described.then(served) : served(described);
   }
 
   onSuccess(providerId: string): void {
@@ -80,6 +105,8 @@ class RequestCallContext implements CallContext {
     if (key && tokens) this.app.relay.limiter.addTokens(key, tokens.input + tokens.output);
   }
 }
+
+const configuredOnly = (contextWindow: number | undefined): ServedModel => ({ contextWindow });
 
 export function createCallContext(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, state: RelayState): CallContext {
   return new RequestCallContext(app, request, reply, state);

@@ -8,7 +8,8 @@ import { providerSchema, type ProviderConfig } from './schema.js';
 
 export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderConfig>> = Object.freeze({
   lmstudio: providerSchema.parse({ baseUrl: 'http://127.0.0.1:1234/v1', apiKey: 'lmstudio', api: 'openai-responses', models: [] }),
-  ollama: providerSchema.parse({ baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'ollama-local', models: [] }),
+  // Ollama's native API: tool calls as tool calls, num_ctx set from the model's window.
+  ollama: providerSchema.parse({ baseUrl: 'http://127.0.0.1:11434', apiKey: 'ollama-local', api: 'ollama', models: [] }),
   vllm: providerSchema.parse({ baseUrl: 'http://127.0.0.1:8000/v1', models: [] }),
   llamacpp: providerSchema.parse({ baseUrl: 'http://127.0.0.1:8080/v1', models: [] }),
 });

@@ -68,6 +68,12 @@ export const providerSchema = z.strictObject({
   idleTimeoutSeconds: positiveSeconds.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   request: z.strictObject({ allowPrivateNetwork: z.boolean().optional() }).optional(),
+  /**
+   * How long an Ollama server keeps a model loaded after a request (`keep_alive`: "10m", "24h",
+   * seconds, -1 for ever, 0 to unload at once); unset: the server's own (OLLAMA_KEEP_ALIVE, else 5m).
+   * Read by the `ollama` API only.
+   */
+  keepAlive: z.union([z.string().regex(/^(0|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/, 'expected a duration such as "10m" or "2h30m", or seconds as a number'), z.number()]).optional(),
   /** Ask the server for its models (`GET /models`) for `/v1/models`; default: when `models` is empty. */
   discover: z.boolean().optional(),
   models: z.array(modelSchema).default([]),

@@ -23,14 +23,15 @@ const warnedNoTools = new WeakSet<ModelTarget>();
 
 export async function callChat(ctx: CallContext, target: ModelTarget, client: ChatRequest, deadline: CallDeadline): Promise<RelayAnswer> {
   const payload = shapeChatRequest(client, target);
-  const window = ctx.contextWindowOf(target);
-  checkContextWindow(payload, target.ref, window instanceof Promise ? await window : window, target.contextGuard, ctx.bodyBytes);
+  const known = ctx.servedModelOf(target);
+  const served = known instanceof Promise ? await known : known;
+  checkContextWindow(payload, target.ref, served.contextWindow, target.contextGuard, ctx.bodyBytes);
   if (target.compat.supportsTools === false && client.tools?.length && !warnedNoTools.has(target)) {
     warnedNoTools.add(target);
     ctx.log.warn({ model: target.ref }, `${target.ref} has compat.supportsTools: false: tools are dropped from its requests`);
   }
   const { dialect, nativeOpenAI } = target.provider;
-  const exchange = dialect.fromChat?.(payload, target);
+  const exchange = dialect.fromChat?.(payload, target, served);
   const request = exchange ? exchange.request : payload;
   const sent = dialect.forwardsUnknownFields && !nativeOpenAI ? stripOpenAIOnlyFields(request) : request;
   const result = await callUpstream(ctx, target, dialect.transport, sent, payload.stream === true, deadline);

@@ -3,7 +3,7 @@
  * failureKind and the fallback decision. The rule (documented in the README): fall back on
  * connection failures, timeouts, 3xx, 408, 409, 429 and 5xx; pass every other 4xx to the client.
  */
-import { RelayError, type FailureKind } from '../../core/errors.js';
+import { RelayError, type ErrorCode, type FailureKind } from '../../core/errors.js';
 
 const CODE_KINDS: Record<string, FailureKind> = {
   ECONNREFUSED: 'connect_refused',
@@ -55,11 +55,12 @@ export function classifyError(err: unknown, label: string, abortReason?: RelayEr
   });
 }
 
-export function classifyStatus(status: number, message: string, label: string, retryAfterSeconds?: number): RelayError {
+/** @param code the dialect's reading of the error (Ollama's `model_not_found`), in place of the status's. */
+export function classifyStatus(status: number, message: string, label: string, retryAfterSeconds?: number, code?: ErrorCode): RelayError {
   const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
   const kind: FailureKind = status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx';
   return new RelayError(retryable ? `${label}: HTTP ${status}: ${message}` : message, {
-    code: status === 429 ? 'rate_limit_exceeded' : retryable ? 'upstream_error' : 'upstream_rejected',
+    code: code ?? (status === 429 ? 'rate_limit_exceeded' : retryable ? 'upstream_error' : 'upstream_rejected'),
     // A 5xx from upstream is a bad gateway from the client's point of view (the table's 502); a 4xx is passed on.
     status: status >= 500 ? undefined : status,
     failureKind: kind,

@@ -36,8 +36,8 @@ export function baseUrlHint(provider: ResolvedProvider, path: string, status: nu
   const base = provider.basePath;
   const extra = API_PATHS.exec(base);
   if (extra) return `baseUrl should stop before ${extra[0]}: try ${provider.origin}${base.slice(0, -extra[0].length) || '/v1'}`;
-  if (!/\/v1$/.test(base)) return `is baseUrl missing /v1? (most servers: ${provider.origin}${base.replace(/\/api$/, '')}/v1)`;
-  // A server that says which model it lacks needs no baseUrl advice.
+  // A server that says which model it lacks found the API path: no baseUrl advice (Ollama's has no /v1).
   if (/model/i.test(upstreamMessage)) return undefined;
+  if (!/\/v1$/.test(base)) return `is baseUrl missing /v1? (most servers: ${provider.origin}${base.replace(/\/api$/, '')}/v1)`;
   return `does the server speak ${provider.api} at ${provider.origin}${base}${path}? (check baseUrl and api)`;
 }

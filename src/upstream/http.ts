@@ -4,7 +4,7 @@ import type { UpstreamPools } from './pools.js';
 import type { CallDeadline } from './deadline.js';
 import { classifyError, classifyRedirect, classifyStatus } from './classify.js';
 import { upstreamErrorMessage } from './error-body.js';
-import { RelayError } from '../../core/errors.js';
+import { RelayError, type ErrorCode } from '../../core/errors.js';
 import { startExchange, type ExchangeHead } from './exchange.js';
 import { httpFailureText, nameRequest } from './failure-text.js';
 
@@ -28,6 +28,8 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** `path` is from the server's root, not under baseUrl's path (llama.cpp's and vLLM's /tokenize). */
   fromRoot?: boolean;
+  /** The dialect's reading of an HTTP error (DialectTransport.errorCode). */
+  errorCode?: (status: number, message: string) => ErrorCode | undefined;
 }
 
 export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
@@ -55,7 +57,7 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     });
     if (res.status < 400) throw classifyRedirect(res.status, res.headers.location, label);
     const message = upstreamErrorMessage(text, res.status);
-    const failure = classifyStatus(res.status, message, label, retryAfter(res.headers['retry-after']));
+    const failure = classifyStatus(res.status, message, label, retryAfter(res.headers['retry-after']), opts.errorCode?.(res.status, message));
     failure.message = httpFailureText(label, provider, opts.path, res.status, message);
     throw failure;
   }

@@ -1,5 +1,5 @@
 /**
- * Opens an upstream SSE body as batches of frames (all the events one network chunk
+ * Opens an upstream SSE (or NDJSON) body as batches of frames (all the events one network chunk
  * completed): waits for the first event (so the chain can still fall back), then yields the
  * rest. Stops at `[DONE]`, turns an upstream error event or an event that is not a JSON object
  * into a RelayError, and classifies every failure (reset, idle timeout, overflow, truncation).
@@ -7,6 +7,7 @@
 import { RelayError } from '../../core/errors.js';
 import { Frame } from '../../core/frame.js';
 import { parseSse, SseOverflowError, type SseEvent } from '../stream/sse-parse.js';
+import { parseNdjson } from '../stream/ndjson-parse.js';
 import type { CallDeadline } from './deadline.js';
 import type { UpstreamResponse } from './http.js';
 import { badResponse, classifyError } from './classify.js';
@@ -21,10 +22,13 @@ export interface StreamOptions {
   label: string;
   /** Decides whether a stream that ended without [DONE] still ended properly. */
   isComplete: (lastFrames: Frame[]) => boolean;
+  /** Server-sent events (the default), or one JSON object a line. */
+  framing?: 'sse' | 'ndjson';
 }
 
 export async function openSseStream(res: UpstreamResponse, deadline: CallDeadline, opts: StreamOptions): Promise<OpenedStream> {
-  const batches = parseSse(res.body, () => deadline.touch())[Symbol.asyncIterator]();
+  const parse = opts.framing === 'ndjson' ? parseNdjson : parseSse;
+  const batches = parse(res.body, () => deadline.touch())[Symbol.asyncIterator]();
   for (;;) {
     const next = await nextBatch(batches, deadline, opts.label);
     if (next.done) throw badResponse(opts.label, 'stream ended before its first event');

@@ -130,7 +130,7 @@ t.test('an alias may be a list: several names for one model (Claude Code main an
 t.test('the built-in default targets the usual local ports', async (t) => {
   const { catalog } = loadConfigFile(BUILTIN_SOURCE, {});
   const ports = [...catalog.providers.values()].map((p) => `${p.id}:${new URL(p.origin).port}:${p.api}`);
-  t.same(ports, ['lmstudio:1234:openai-responses', 'ollama:11434:openai-completions', 'vllm:8000:openai-completions', 'llamacpp:8080:openai-completions']);
+  t.same(ports, ['lmstudio:1234:openai-responses', 'ollama:11434:ollama', 'vllm:8000:openai-completions', 'llamacpp:8080:openai-completions']);
 });
 
 t.test('unknown keys are refused at every level, with the nearest known key', async (t) => {

@@ -54,5 +54,5 @@ t.test('serving nothing: a warning at start, and `default` says where lmrelay lo
   t.match(relay.output(), /no models to serve: .*lmrelay\.json5 configures none, and no model server reports one at lmstudio \(http:\/\/127\.0\.0\.1:1234\/v1\), ollama .*llamacpp \(http:\/\/127\.0\.0\.1:8080\/v1\): start a model server there, or add models\.providers/);
   const res = await postJson(`${relay.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }] });
   t.equal(res.status, 404);
-  t.match(res.json.error.message, /no model server was found: lmrelay looked at lmstudio \(http:\/\/127\.0\.0\.1:1234\/v1\), ollama \(http:\/\/127\.0\.0\.1:11434\/v1\), vllm \(http:\/\/127\.0\.0\.1:8000\/v1\), llamacpp \(http:\/\/127\.0\.0\.1:8080\/v1\)/);
+  t.match(res.json.error.message, /no model server was found: lmrelay looked at lmstudio \(http:\/\/127\.0\.0\.1:1234\/v1\), ollama \(http:\/\/127\.0\.0\.1:11434\), vllm \(http:\/\/127\.0\.0\.1:8000\/v1\), llamacpp \(http:\/\/127\.0\.0\.1:8080\/v1\)/);
 });

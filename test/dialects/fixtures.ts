@@ -24,6 +24,14 @@ export function fixtureFrames(name: string): Frame[] {
   return frames;
 }
 
+/** The lines of a recorded NDJSON body (Ollama's streams) as frames, as lmrelay gets them. */
+export function fixtureLines(name: string): Frame[] {
+  return readFileSync(path(name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => new Frame(line));
+}
+
 /** Runs transforms over frames, one network batch per frame, and returns the parsed frames that come out. */
 export async function run(frames: Frame[], ...transforms: FrameTransform[]): Promise<any[]> {
   async function* batches() {

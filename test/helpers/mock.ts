@@ -1,10 +1,11 @@
-/** Starts a mock upstream (test/upstreams/mock-openai.ts) as its own process. */
+/** Starts a mock upstream (test/upstreams/mock-openai.ts, mock-ollama.ts) as its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const MOCK = fileURLToPath(new URL('../upstreams/mock-openai.ts', import.meta.url));
+const OLLAMA_MOCK = fileURLToPath(new URL('../upstreams/mock-ollama.ts', import.meta.url));
 
 export interface MockUpstream {
   url: string;
@@ -16,8 +17,18 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-export async function startMock(dialect: string, extraArgs: string[] = []): Promise<MockUpstream> {
-  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MOCK, '--dialect', dialect, ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startMock(dialect: string, extraArgs: string[] = []): Promise<MockUpstream> {
+  return startMockProcess(MOCK, ['--dialect', dialect, ...extraArgs]);
+}
+
+/** A mock Ollama speaking its native API (/api/chat, /api/tags, /api/show); its baseUrl is the server's root. */
+export async function startOllamaMock(): Promise<MockUpstream> {
+  const mock = await startMockProcess(OLLAMA_MOCK, []);
+  return { ...mock, baseUrl: mock.url };
+}
+
+async function startMockProcess(script: string, args: string[]): Promise<MockUpstream> {
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await readPort(child);
   const url = `http://127.0.0.1:${port}`;
   const get = async (path: string) => (await fetch(url + path)).json();
