@@ -11,9 +11,19 @@ import type { FastifyPluginAsync } from 'fastify';
 import modelsRoute from './models/route.js';
 import chatCompletionsRoute from './chat-completions/route.js';
 import responsesRoute from './responses/route.js';
+import responsesWebSocketRoute from './responses/route-websocket.js';
 import responsesCompactRoute from './responses-compact/route.js';
 import storedResponsesRoute from './responses/route-stored.js';
 import embeddingsRoute from './embeddings/route.js';
 import messagesRoute from './messages/route.js';
 
-export const v1Surfaces: readonly FastifyPluginAsync[] = [modelsRoute, chatCompletionsRoute, responsesRoute, storedResponsesRoute, responsesCompactRoute, embeddingsRoute, messagesRoute];
+export const v1Surfaces: readonly FastifyPluginAsync[] = [
+  modelsRoute,
+  chatCompletionsRoute,
+  responsesRoute,
+  responsesWebSocketRoute,
+  storedResponsesRoute,
+  responsesCompactRoute,
+  embeddingsRoute,
+  messagesRoute,
+];

@@ -10,6 +10,8 @@ import { createLogger } from './logger.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import { guardScope } from './guard-scope.js';
+import websocket from '@fastify/websocket';
+import { isInjected, trackInjected } from './injected-requests.js';
 import { handleClientError } from './client-errors.js';
 import { drainRequestBody } from './body-drain.js';
 import { parseJsonBody } from './requests/parse-json-body.js';
@@ -77,6 +79,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.raw.on('close', () => logAndCount(request, reply));
+    if (isInjected(reply.raw)) trackInjected(request.id, reply.raw);
     done();
   });
 
@@ -100,8 +103,9 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     const route = request.routeOptions.url;
     if (!route?.startsWith('/v1/')) return;
     const info = request.relayInfo ?? NO_INFO;
-    const finished = reply.raw.writableFinished;
-    const status = finished ? reply.statusCode : 499;
+    // An upgraded WebSocket is logged when it closes, as 101; each of its turns has its own line.
+    const finished = reply.raw.writableFinished || request.ws;
+    const status = request.ws ? 101 : finished ? reply.statusCode : 499;
     const failureKind = finished ? info.failureKind : 'client_abort';
     const ms = reply.elapsedTime;
     app.relay.metrics.countRequest(route, info.model, info.provider ?? '', status, ms / 1000);
@@ -133,6 +137,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     guardScope(app, scope, { enabled: () => app.relay.state.config.server.metricsRequireAuth });
     await scope.register(metricsRoute);
   });
+  // WebSocket upgrades go through the router like any request (so the guarded scope checks them).
+  await app.register(websocket, { options: { maxPayload: server.bodyLimitBytes } });
   // Every /v1 route sits in the guarded scope: keys and limits follow the matched route.
   await app.register(async (v1) => {
     guardScope(app, v1);

@@ -109,6 +109,8 @@ export const serverSchema = z.strictObject({
   requestTimeoutSeconds: z.number().positive().default(60),
   /** Longest time an answer may sit unread by a client that stopped reading before its connection is closed. */
   clientWriteTimeoutSeconds: z.number().positive().default(30),
+  /** Longest life of a Responses WebSocket connection (OpenAI's is 60 minutes); clients then reconnect. */
+  websocketConnectionLimitSeconds: z.number().positive().default(3600),
   shutdownGraceSeconds: z.number().nonnegative().default(30),
   /** How often /readyz?deep probes the primary's chain. */
   readinessProbeSeconds: z.number().positive().default(15),

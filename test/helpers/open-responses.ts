@@ -116,6 +116,8 @@ export interface OpenResponsesChecker {
   checkEvent(value: unknown): string[];
   /** Problems with one `response.compaction` object (POST /responses/compact), or [] when it conforms. */
   checkCompaction(value: unknown): string[];
+  /** Problems with one WebSocket error envelope, or [] when it conforms. */
+  checkWebSocketError(value: unknown): string[];
 }
 
 let checker: OpenResponsesChecker | undefined | null;
@@ -150,9 +152,11 @@ function compile(doc: any): OpenResponsesChecker {
   events.set('response.custom_tool_call_input.done', get('OpenAICustomToolCallInputDoneEvent'));
   const problems = (validate: ValidateFunction, value: unknown) =>
     validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  const webSocketError = get('WebSocketErrorEvent');
   return {
     checkResponse: (value) => problems(response, value),
     checkCompaction: (value) => problems(compaction, value),
+    checkWebSocketError: (value) => problems(webSocketError, value),
     checkEvent(value) {
       const type = (value as any)?.type;
       const twin = TWINS[type];
@@ -262,3 +266,11 @@ export const checkedFetch: typeof fetch = async (input, init) => {
   });
   return new Response(res.body.pipeThrough(checking), { status: res.status, statusText: res.statusText, headers: res.headers });
 };
+
+/** Checks one message a Responses WebSocket sent: a stream event, or the WebSocket error envelope. */
+export function checkWebSocketMessage(value: any): string | undefined {
+  const check = openResponsesChecker();
+  if (!check) return undefined;
+  if (value?.type === 'error' && 'status' in value) return record('WebSocket error', value, check.checkWebSocketError(value));
+  return record(`event ${value?.type}`, value, check.checkEvent(value));
+}
