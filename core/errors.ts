@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   // WebSocket mode of the Responses API (the status goes in the error envelope)
   websocket_connection_limit_reached: { status: 400, type: 'invalid_request_error' },
   websocket_busy: { status: 429, type: 'rate_limit_error' },
+  upgrade_required: { status: 426, type: 'invalid_request_error' },
   headers_too_large: { status: 431, type: 'invalid_request_error' },
   client_closed_request: { status: 499, type: 'invalid_request_error' },
   // lmrelay itself

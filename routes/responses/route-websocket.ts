@@ -23,8 +23,9 @@ export default async function responsesWebSocketRoute(app: FastifyInstance): Pro
     method: 'GET',
     url: '/v1/responses',
     // A GET without the upgrade: say how this resource is used.
-    handler: async () => {
-      throw new RelayError('GET /v1/responses opens a WebSocket (send the Upgrade: websocket headers); create a response with POST /v1/responses', { code: 'unknown_url' });
+    handler: async (_request, reply) => {
+      reply.header('upgrade', 'websocket');
+      throw new RelayError('GET /v1/responses opens a WebSocket (send the Upgrade: websocket headers); create a response with POST /v1/responses', { code: 'upgrade_required' });
     },
     wsHandler: (socket: WebSocket, request: FastifyRequest) => new ResponsesSocket(app, socket, request).start(),
   });

@@ -256,7 +256,9 @@ t.test('closing the socket mid-turn cancels the upstream call', async (t) => {
 
 t.test('a GET without the upgrade says how the resource is used', async (t) => {
   const res = await fetch(`${relay.url}/v1/responses`, { headers: { authorization: `Bearer ${KEY}` } });
-  t.equal(res.status, 404);
+  t.equal(res.status, 426, 'Upgrade Required');
+  t.equal(res.headers.get('upgrade'), 'websocket');
   const body = await res.json();
+  t.equal(body.error.code, 'upgrade_required');
   t.match(body.error.message, /WebSocket/);
 });

@@ -5,6 +5,7 @@
  * probes, so a route added later is covered by this test without being named in it.
  */
 import t from 'tap';
+import WebSocket from 'ws';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, type RelayUnderTest } from '../helpers/relay.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -26,6 +27,18 @@ t.teardown(async () => {
   await relay.close();
   await mock.close();
 });
+
+/** Whether a WebSocket upgrade of `url` with `key` succeeds. */
+function opensWebSocket(url: string, key: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), { headers: { authorization: `Bearer ${key}` } });
+    ws.once('open', () => {
+      ws.close();
+      resolve(true);
+    });
+    ws.once('error', () => resolve(false));
+  });
+}
 
 function raw(method: string, path: string, headers: Record<string, string> = {}) {
   const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }) : undefined;
@@ -121,7 +134,8 @@ t.test('every route but the probes is guarded, whatever the spelling', async (t)
   for (const { method, path } of routes) {
     const ok = await raw(method, withIds(path), { authorization: `Bearer ${KEY}` });
     // Cancelling is for background responses, which lmrelay does not run: the route's own refusal.
-    if (path.endsWith('/cancel')) t.match({ status: ok.status, json: ok.json }, { status: 400, json: { error: { message: /background=true/ } } }, `${method} ${path} with the key`);
+    if (method === 'GET' && path === '/v1/responses') t.ok(await opensWebSocket(relay.url + path, KEY), 'GET /v1/responses with the key opens a WebSocket');
+    else if (path.endsWith('/cancel')) t.match({ status: ok.status, json: ok.json }, { status: 400, json: { error: { message: /background=true/ } } }, `${method} ${path} with the key`);
     else t.equal(ok.status, 200, `${method} ${path} with the key`);
   }
 });
