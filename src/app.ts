@@ -11,7 +11,7 @@ import type { RelayMetrics } from './metrics.js';
 import type { Cooldowns } from './upstream/cooldown.js';
 import { guardScope } from './guard-scope.js';
 import websocket from '@fastify/websocket';
-import { isInjected, trackInjected } from './injected-requests.js';
+import { answered, isInjected, trackInjected } from './injected-requests.js';
 import { handleClientError } from './client-errors.js';
 import { drainRequestBody } from './body-drain.js';
 import { parseJsonBody } from './requests/parse-json-body.js';
@@ -104,7 +104,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     if (!route?.startsWith('/v1/')) return;
     const info = request.relayInfo ?? NO_INFO;
     // An upgraded WebSocket is logged when it closes, as 101; each of its turns has its own line.
-    const finished = reply.raw.writableFinished || request.ws;
+    const finished = request.ws || answered(reply.raw);
     const status = request.ws ? 101 : finished ? reply.statusCode : 499;
     const failureKind = finished ? info.failureKind : 'client_abort';
     const ms = reply.elapsedTime;

@@ -21,3 +21,11 @@ export function trackInjected(id: string, res: ServerResponse): void {
 export function cancelInjected(id: string): void {
   running.get(id)?.destroy();
 }
+
+/**
+ * Whether the answer was written whole. An injected response ends without a socket to flush
+ * (light-my-request closes it at once), so for one of those ending it is enough.
+ */
+export function answered(res: ServerResponse): boolean {
+  return res.writableFinished || (res.writableEnded && isInjected(res));
+}

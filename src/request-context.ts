@@ -14,6 +14,7 @@ import type { ModelTarget } from './catalog.js';
 import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
 import type { ModelDescription, ServedModel } from '../dialects/types.js';
 import { tokenCounts } from './usage-tokens.js';
+import { answered } from './injected-requests.js';
 import type { SealScope } from './compaction/seal.js';
 import { compactionSealFor } from './compaction/scope.js';
 
@@ -47,7 +48,7 @@ class RequestCallContext implements CallContext {
     state.hold();
     res.once('close', () => {
       state.release();
-      if (!res.writableFinished) signal.abort(clientAbort());
+      if (!answered(res)) signal.abort(clientAbort());
     });
   }
 

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { RelayError } from '../../core/errors.js';
 import type { Json } from '../../adapters/types.js';
 import { runTurn, send, turnHeaders } from './call-websocket-turn.js';
-import { continueFrom, errorEnvelope, previousResponseNotFound, readCreateMessage, rememberTurn, type LastResponse } from './websocket-messages.js';
+import { continueFrom, errorEnvelope, previousResponseNotFound, readCreateMessage, rememberTurn, warmupTurn, type LastResponse } from './websocket-messages.js';
 
 /** Messages a client may queue behind the turn in flight before they are refused. */
 const MAX_QUEUED = 16;
@@ -93,6 +93,7 @@ class ResponsesSocket {
       // Nothing was stored for this chain: the connection's memory was the only place it could be.
       return this.refuse(previousResponseNotFound(previous));
     }
+    if (body.generate === false) return this.warmUp(sent);
     try {
       const result = await runTurn(this.app, this.socket, this.headers, this.request.ip, sent, {
         previousResponseId: sent === body ? undefined : previous,
@@ -110,6 +111,12 @@ class ResponsesSocket {
         this.refuse(new RelayError('internal error in lmrelay (see its log)', { code: 'internal_error' }));
       }
     }
+  }
+
+  private async warmUp(sent: Json): Promise<void> {
+    const { events, response } = warmupTurn(sent);
+    for (const event of events) await send(this.socket, event, this.stallMs);
+    this.last = rememberTurn(sent, response);
   }
 
   private refuse(err: RelayError): void {

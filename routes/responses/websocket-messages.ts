@@ -5,9 +5,16 @@
  */
 import { RelayError } from '../../core/errors.js';
 import type { Json } from '../../adapters/types.js';
+import { newId } from '../../adapters/ids.js';
+import { responseSkeleton } from './response-shape.js';
+import { completeResponse } from './complete-response.js';
 
-/** Fields of HTTP streaming that a WebSocket `response.create` must not carry (the spec's words). */
-const HTTP_ONLY_FIELDS = ['stream', 'stream_options', 'background'] as const;
+/**
+ * Fields of HTTP streaming. The spec says a WebSocket `response.create` must not carry them, but
+ * real clients (Codex) send `stream: true`: the transport decides how a turn streams, so they are
+ * dropped. Only `background: true` asks for something a socket cannot give, and is refused.
+ */
+const HTTP_STREAMING_FIELDS = ['stream', 'stream_options'] as const;
 
 /** A client message -> the body of a streamed `POST /v1/responses`, or the reason it is refused. */
 export function readCreateMessage(text: string): Json {
@@ -25,10 +32,9 @@ export function readCreateMessage(text: string): Json {
     const given = typeof body.type === 'string' ? `"${body.type.slice(0, 64)}"` : 'missing';
     throw new RelayError(`unknown WebSocket message type ${given}: the only client message is "response.create"`, { code: 'invalid_value', param: 'type' });
   }
-  for (const field of HTTP_ONLY_FIELDS) {
-    if (field in body) throw new RelayError(`"${field}" is an HTTP streaming field and must not be sent in a WebSocket response.create message`, { code: 'unsupported_parameter', param: field });
-  }
-  const { type: _type, ...request } = body;
+  if (body.background === true) throw new RelayError('background responses are not run on a WebSocket: a turn streams its events on the connection', { code: 'unsupported_parameter', param: 'background' });
+  const { type: _type, background: _background, ...request } = body;
+  for (const field of HTTP_STREAMING_FIELDS) delete request[field];
   return request;
 }
 
@@ -91,4 +97,22 @@ export function isLifecycleEvent(event: string | undefined): boolean {
 /** The events that end a turn, carrying the final Response. */
 export function isTerminalEvent(event: string | undefined): boolean {
   return event === 'response.completed' || event === 'response.incomplete' || event === 'response.failed';
+}
+
+/**
+ * A `generate: false` turn (Codex warms a connection with its instructions and tools this way):
+ * no model runs; the turn completes with no output, and what it sent is remembered, so the next
+ * turn continues from it. Its events: created, then completed.
+ */
+export function warmupTurn(request: Json): { events: string[]; response: Json } {
+  const now = Math.floor(Date.now() / 1000);
+  const { generate: _generate, ...echoed } = request;
+  const env = { request: echoed, model: String(echoed.model ?? ''), stored: false };
+  const usage = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+  const response = completeResponse({ ...responseSkeleton(newId('resp'), now, 'completed'), completed_at: now, usage }, env);
+  const created = { ...response, status: 'in_progress', completed_at: null, usage: null };
+  return {
+    response,
+    events: [JSON.stringify({ type: 'response.created', sequence_number: 0, response: created }), JSON.stringify({ type: 'response.completed', sequence_number: 1, response })],
+  };
 }

@@ -2,7 +2,8 @@
  * The real Codex CLI (`@openai/codex`) through lmrelay to a server that only speaks Chat
  * Completions: `codex exec` with Codex's default tools and settings sends its first request
  * (namespace tools, web_search, client_metadata), the model calls exec_command, Codex runs
- * the command, and the model's answer ends the turn. Over SSE, Codex's default transport.
+ * the command, and the model's answer ends the turn. Over SSE, Codex's default transport, and
+ * over WebSocket (a provider with `supports_websockets`).
  * Codex talks to lmrelay as a custom model provider, in a HOME of its own.
  */
 import t from 'tap';
@@ -103,6 +104,33 @@ async function run() {
     t.equal(toolResult.role, 'tool');
     t.match(toolResult.content, /ran-through-lmrelay/, 'Codex ran the command the model asked for');
     t.equal(second.messages.at(-2).tool_calls[0].function.name, 'exec_command');
+    t.match(result.stdout, /Tool said:[\s\S]*ran-through-lmrelay/, "Codex printed the model's final answer");
+  });
+
+  t.test('codex exec over the Responses WebSocket: warm-up, tool call run, final answer', async (t) => {
+    await mock.reset();
+    const wsHome = join(home, 'ws');
+    const wsCodexHome = join(wsHome, '.codex');
+    mkdirSync(wsCodexHome, { recursive: true });
+    mkdirSync(join(wsHome, 'work'));
+    writeFileSync(
+      join(wsCodexHome, 'config.toml'),
+      ['model = "local/tool"', 'model_provider = "lmrelay"', '[model_providers.lmrelay]', 'name = "lmrelay"', `base_url = "${relay.url}/v1"`, 'wire_api = "responses"', 'supports_websockets = true', ''].join('\n'),
+    );
+    const linesBefore = relay.logs.length;
+    const result = await codex(['exec', '--skip-git-repo-check', 'Run the check command.'], { ...env, HOME: wsHome, CODEX_HOME: wsCodexHome }, join(wsHome, 'work'), 120_000);
+    t.equal(result.code, 0, 'codex exec succeeded', { stderr: result.stderr.slice(-2000) });
+    const lines = relay.logs.slice(linesBefore).filter((l) => l.msg === 'request completed' && l.route === '/v1/responses');
+    const upgrade = lines.find((l) => l.status === 101);
+    t.ok(upgrade, 'Codex opened the WebSocket');
+    const turns = lines.filter((l) => l.status !== 101);
+    t.ok(turns.length >= 2, 'its turns ran');
+    t.ok(turns.every((l) => l.status === 200 && l.reqId.startsWith(`${upgrade?.reqId}.`)), 'every turn on that socket, none over HTTP');
+    const seen = (await mock.requests()).filter((r) => r.path === '/v1/chat/completions');
+    t.equal(seen.length, 2, "two model calls: Codex's warm-up (generate: false) runs no model");
+    t.equal(seen[1].body.messages.at(-1).role, 'tool', 'the second call carries the tool output');
+    t.match(seen[1].body.messages.at(-1).content, /ran-through-lmrelay/, 'Codex ran the command');
+    t.equal(seen[1].body.messages.filter((m: any) => m.role === 'user').length, seen[0].body.messages.filter((m: any) => m.role === 'user').length, 'the continued turn replays the conversation once, not twice');
     t.match(result.stdout, /Tool said:[\s\S]*ran-through-lmrelay/, "Codex printed the model's final answer");
   });
 

@@ -13,13 +13,14 @@ import { checkWebSocketMessage } from '../helpers/open-responses.js';
 
 const KEY = 'lmr-ws-key-1';
 const OTHER = 'lmr-ws-key-2';
+const THIRD = 'lmr-ws-key-3';
 let vllm: MockUpstream;
 let relay: RelayUnderTest;
 
 t.before(async () => {
   vllm = await startMock('vllm', ['--only', 'chat']);
   relay = await startRelay({
-    server: { apiKeys: [KEY, { key: OTHER, name: 'limited', rpm: 3 }], websocketConnectionLimitSeconds: 600 },
+    server: { apiKeys: [KEY, { key: OTHER, name: 'limited', rpm: 3 }, THIRD], websocketConnectionLimitSeconds: 600 },
     models: { providers: { local: { baseUrl: vllm.baseUrl, models: [] } } },
   });
 });
@@ -127,6 +128,8 @@ t.test('a tool turn continued with previous_response_id, store:false, on one con
   t.same(roles, ['user', 'assistant', 'tool'], 'the server saw the whole conversation: question, tool call, tool output');
   t.equal(continued.body.messages[1].tool_calls[0].function.name, 'weather');
   t.notOk(JSON.stringify(continued.body).includes('Be brief.'), "the earlier turn's instructions are not carried over (as on OpenAI's API)");
+  const lines = relay.logs.filter((l) => l.msg === 'request completed' && l.route === '/v1/responses' && l.model === 'local/tool');
+  t.same(lines.slice(-2).map((l) => [l.status, l.stream]), [[200, true], [200, true]], 'each turn has its access line, as a streamed 200');
 });
 
 t.test('a continuation that fails forgets the response it continued', async (t) => {
@@ -169,9 +172,7 @@ t.test('bad messages get an error envelope and the connection goes on', async (t
     ['[1,2]', 'invalid_type', null],
     [{ type: 'response.cancel' }, 'invalid_value', 'type'],
     [{ model: 'local/m', input: 'hi' }, 'invalid_value', 'type'],
-    [{ type: 'response.create', model: 'local/m', input: 'hi', stream: true }, 'unsupported_parameter', 'stream'],
-    [{ type: 'response.create', model: 'local/m', input: 'hi', background: false }, 'unsupported_parameter', 'background'],
-    [{ type: 'response.create', model: 'local/m', input: 'hi', stream_options: {} }, 'unsupported_parameter', 'stream_options'],
+    [{ type: 'response.create', model: 'local/m', input: 'hi', background: true }, 'unsupported_parameter', 'background'],
     [{ type: 'response.create', model: 'local/m', input: 'hi', temperature: 'hot' }, 'invalid_type', 'temperature'],
     [{ type: 'response.create', model: 'nowhere/m', input: 'hi' }, 'model_not_found', 'model'],
   ];
@@ -189,6 +190,55 @@ t.test('bad messages get an error envelope and the connection goes on', async (t
   client.send({ type: 'response.create', model: 'local/m', input: 'still there?' });
   t.equal(final(await client.turns(1, after))?.status, 'completed', 'a good turn still works after all of them');
 });
+
+t.test("HTTP's streaming fields, which real clients send anyway, are ignored: the socket streams", async (t) => {
+  const client = await Client.open(relay);
+  t.teardown(() => client.close());
+  client.send({ type: 'response.create', model: 'local/m', input: 'hi', stream: false, stream_options: { include_obfuscation: false }, background: false });
+  const events = await client.turns(1);
+  t.same(events.slice(0, 2).map((m) => m.type), ['response.created', 'response.in_progress'], 'streamed as events all the same');
+  t.equal(final(events)?.status, 'completed');
+});
+
+t.test('generate:false warms the connection: no model runs, and the next turn continues from it', async (t) => {
+  await vllm.reset();
+  const client = await Client.open(relay);
+  t.teardown(() => client.close());
+  client.send({ type: 'response.create', model: 'local/m', generate: false, instructions: 'Sys.', input: [{ type: 'message', role: 'developer', content: 'Project rules: be kind.' }], tools: [weather] });
+  const warm = await client.turns(1);
+  t.same(warm.map((m) => m.type), ['response.created', 'response.completed']);
+  const warmed = final(warm);
+  t.same([warmed.output, warmed.usage.total_tokens], [[], 0], 'no output, no tokens');
+  t.equal((await chatCalls()).length, 0, 'no model call');
+  const from = client.messages.length;
+  client.send({ type: 'response.create', model: 'local/m', previous_response_id: warmed.id, instructions: 'Sys.', input: 'Hello', tools: [weather] });
+  t.equal(final(await client.turns(1, from))?.status, 'completed');
+  const [call] = await chatCalls();
+  t.same(call.body.messages.map((m: any) => m.role), ['system', 'developer', 'user'], 'the warm-up input, then the new one');
+});
+
+t.test('a stored response is continued from another connection', async (t) => {
+  const a = await Client.open(relay);
+  client_teardown(t, a);
+  a.send({ type: 'response.create', model: 'local/m', input: 'Remember: heron.' });
+  const first = final(await a.turns(1));
+  t.equal(first.store, true, 'kept (store defaults to true)');
+  a.close();
+  const b = await Client.open(relay);
+  client_teardown(t, b);
+  await vllm.reset();
+  b.send({ type: 'response.create', model: 'local/m', previous_response_id: first.id, input: 'What was it?' });
+  const second = final(await b.turns(1));
+  t.equal(second.previous_response_id, first.id);
+  const [call] = await chatCalls();
+  t.match(JSON.stringify(call.body.messages), /Remember: heron\.[\s\S]*What was it\?/, 'the stored conversation was replayed on the new connection');
+  const other = await Client.open(relay, THIRD);
+  client_teardown(t, other);
+  other.send({ type: 'response.create', model: 'local/m', previous_response_id: first.id, input: 'Mine?' });
+  t.match((await other.turns(1))[0], { type: 'error', status: 400, error: { code: 'previous_response_not_found' } }, "another key cannot continue it");
+});
+
+const client_teardown = (t: any, c: Client) => t.teardown(() => c.close());
 
 t.test('turns sent together run one after the other', async (t) => {
   const client = await Client.open(relay);
