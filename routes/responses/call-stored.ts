@@ -9,7 +9,7 @@ import type { Json } from '../../adapters/types.js';
 import type { Frame } from '../../core/frame.js';
 import { RelayError } from '../../core/errors.js';
 import { isStorableId, type ResponseStore, type StoredResponse } from '../../src/state/response-store.js';
-import { inputAsItems, itemsForOpenAI, itemsToKeep, referencedIds, resolveReferences } from './stored-items.js';
+import { inputAsItems, itemsForOpenAI, itemsToKeep, previousResponseNotFound, referencedIds, resolveReferences, shortId } from './stored-items.js';
 
 export interface StoredTurn {
   store: ResponseStore;
@@ -129,14 +129,7 @@ export function requestForTarget(client: Json, turn: StoredTurn | undefined, tar
       const history = target.openAI ? itemsForOpenAI(turn.history) : turn.history;
       return { ...rest, input: [...history, ...(target.openAI ? inputAsItems(client.input) : turn.input)] };
     }
-    if (!previous && !target.keepsItsOwn) throw previousResponseNotFound(previousId, '');
+    if (!previous && !target.keepsItsOwn) throw previousResponseNotFound(previousId);
   }
   return turn.resolved && !target.openAI ? { ...client, input: turn.input } : client;
-}
-
-const shortId = (id: string) => (id.length > 80 ? `${id.slice(0, 80)}...` : id);
-
-/** OpenAI's answer to a continuation of a response it does not have: 400, with this code and param. */
-export function previousResponseNotFound(id: string, why: string): RelayError {
-  return new RelayError(`Previous response with id '${shortId(id)}' not found.${why}`, { code: 'previous_response_not_found', param: 'previous_response_id', preflight: true });
 }

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { RelayError } from '../../core/errors.js';
 import type { Json } from '../../adapters/types.js';
 import { runTurn, send, turnHeaders } from './call-websocket-turn.js';
-import { continueFrom, errorEnvelope, previousResponseNotFound, readCreateMessage, rememberTurn, warmupTurn, type LastResponse } from './websocket-messages.js';
+import { previousResponseNotFound } from './stored-items.js';
+import { continueFrom, errorEnvelope, readCreateMessage, rememberTurn, warmupTurn, type LastResponse } from './websocket-messages.js';
 
 /** Messages a client may queue behind the turn in flight before they are refused. */
 const MAX_QUEUED = 16;

@@ -6,6 +6,7 @@
  */
 import type { Json } from '../../adapters/types.js';
 import { newId } from '../../adapters/ids.js';
+import { RelayError } from '../../core/errors.js';
 
 /** The request's input as a list of items (a string is one user message). */
 export function inputAsItems(input: unknown): Json[] {
@@ -120,4 +121,11 @@ export function pageOfItems(items: Json[], query: ListQuery): ItemPage | { unkno
   const page = query.before !== undefined && query.after === undefined ? window.slice(-query.limit) : window.slice(0, query.limit);
   const data = page.map(listedItem);
   return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: window.length > page.length };
+}
+
+export const shortId = (id: string) => (id.length > 80 ? `${id.slice(0, 80)}...` : id);
+
+/** OpenAI's answer to a continuation of a response it does not have: 400, with this code and param. */
+export function previousResponseNotFound(id: string, why = ''): RelayError {
+  return new RelayError(`Previous response with id '${shortId(id)}' not found.${why}`, { code: 'previous_response_not_found', param: 'previous_response_id', preflight: true });
 }

@@ -85,10 +85,6 @@ export function rememberTurn(sent: Json, response: Json): LastResponse {
   return { id: String(response.id), items: [...inputItems(sent.input), ...output] };
 }
 
-export function previousResponseNotFound(id: string): RelayError {
-  return new RelayError(`Previous response with id '${id.slice(0, 128)}' not found.`, { code: 'previous_response_not_found', param: 'previous_response_id' });
-}
-
 /** Stream events whose `response` is the Response object (its lifecycle), which echo previous_response_id. */
 export function isLifecycleEvent(event: string | undefined): boolean {
   return event === 'response.created' || event === 'response.in_progress' || event === 'response.completed' || event === 'response.incomplete' || event === 'response.failed' || event === 'response.queued';
