@@ -7,7 +7,9 @@
  *   /tokenize with messages       vLLM
  *
  * A server that has no such route (a 4xx, or an answer of another shape) moves on to the next
- * way; one that fails otherwise (down, timeout, 5xx) gives no count this time.
+ * way; one that fails otherwise (down, timeout, 5xx) gives no count this time. The routes outside
+ * the API's path are self-hosted servers' own: a hosted provider (a public host) is only asked
+ * under its API path, never sent a prompt at its root.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelTarget, ResolvedProvider } from '../../src/catalog.js';
@@ -17,6 +19,7 @@ import { readBody, sendJson } from '../../src/upstream/http.js';
 import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../../adapters/types.js';
 import { headersFor, passesThrough } from './call-passthrough.js';
+import { isPrivateHostname } from '../../src/net/policy.js';
 
 interface CountRequest {
   /** The client's Messages body. */
@@ -63,7 +66,7 @@ const learned = new WeakMap<ResolvedProvider, Counter | null>();
 export async function upstreamTokenCount(ctx: CallContext, target: ModelTarget, request: CountRequest): Promise<number | undefined> {
   const known = learned.get(target.provider);
   if (known === null) return undefined;
-  const counters = known ? [known] : passesThrough(target) ? ANTHROPIC_COUNTERS : OPENAI_STYLE_COUNTERS;
+  const counters = known ? [known] : passesThrough(target) || !isPrivateHostname(target.provider.hostname) ? ANTHROPIC_COUNTERS : OPENAI_STYLE_COUNTERS;
   const deadline = new CallDeadline(target.ref, target.provider.timeouts, ctx.signal);
   const post: Post = async (path, payload, opts = {}) => {
     const res = await sendJson({ provider: target.provider, pools: ctx.pools, path, payload: JSON.stringify(payload), deadline, label: target.ref, ...opts });

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type Anthropic from '@anthropic-ai/sdk';
 import { startMock, type MockUpstream } from '../../helpers/mock.js';
-import { startRelay, postJson, type RelayUnderTest } from '../../helpers/relay.js';
+import { startRelay, postJson, staticLookup, type RelayUnderTest } from '../../helpers/relay.js';
 import { anthropicClient } from '../../helpers/anthropic.js';
 
 let chat: MockUpstream;
@@ -29,11 +29,13 @@ t.before(async () => {
           models: [{ id: 'echo', maxTokens: 1000, reasoning: true }, { id: 'text-only', input: ['text'] }, { id: 'vision', input: ['text', 'image'] }, { id: 'plain' }],
         },
         vllm: { baseUrl: vllm.baseUrl, apiKey: 'vllm-key', models: [{ id: 'Qwen/Qwen3-8B' }] },
+        // A hosted OpenAI-style provider (a public name, answered here by the vLLM mock).
+        hosted: { baseUrl: `http://api.hosted-llm.example:${vllm.port}/v1`, apiKey: 'sk-hosted-0123456789', models: [{ id: 'big' }] },
         anth: { baseUrl: anthropic.baseUrl, apiKey: 'anth-provider-key', api: 'anthropic-messages', models: [{ id: 'echo' }, { id: 'plain', input: ['text'] }] },
       },
     },
     agents: { defaults: { models: { 'chat/text-only': { fallbacks: ['chat/vision'] } } } },
-  });
+  }, { lookup: staticLookup({ 'api.hosted-llm.example': '127.0.0.1' }) });
   client = anthropicClient(relay.url);
 });
 t.teardown(async () => {
@@ -223,6 +225,11 @@ t.test('count_tokens: the upstream count where it has one, else an estimate that
   t.equal(counted.data.input_tokens, 2 * 10 + 100, "vLLM's /tokenize count (the mock's: 10 a message, 100 a tool)");
   const tokenized = (await vllm.requests()).find((r) => r.path === '/tokenize');
   t.match(tokenized?.body, { model: 'Qwen/Qwen3-8B', add_generation_prompt: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user' }], tools: [{ type: 'function', function: { name: 'f' } }] });
+
+  await vllm.reset();
+  const hosted = await client.messages.countTokens({ model: 'hosted/big', ...body } as any).withResponse();
+  t.equal(hosted.response.headers.get('x-lmrelay-token-count'), 'estimate');
+  t.same((await vllm.requests()).filter((r) => r.method === 'POST').map((r) => r.path), ['/v1/messages/count_tokens'], 'a hosted provider is asked under its API path only: no prompt sent to its root /tokenize');
 
   const missing = await postJson(`${relay.url}/v1/messages/count_tokens`, { model: 'nope', ...body });
   t.equal(missing.status, 404);
