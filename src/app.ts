@@ -24,8 +24,11 @@ const NO_INFO: RelayInfo = {};
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The error body in the route's own API's shape (OpenAI's when unset), from the error and its scrubbed message. */
-    errorBody?: (err: RelayError, message: string, requestId: string) => unknown;
+    /**
+     * The error body in the route's own API's shape, from the error and its scrubbed message;
+     * OpenAI's when unset or when it gives undefined (a route that speaks both, by request).
+     */
+    errorBody?: (err: RelayError, message: string, request: FastifyRequest) => unknown;
   }
 }
 
@@ -122,7 +125,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     if (relayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(relayError.retryAfterSeconds)));
     const body = relayError.toJSON();
     body.error.message = app.relay.state.loaded.scrubber.scrub(body.error.message);
-    const shaped = request.routeOptions.config?.errorBody?.(relayError, body.error.message, request.id) ?? body;
+    const shaped = request.routeOptions.config?.errorBody?.(relayError, body.error.message, request) ?? body;
     return reply.code(relayError.status).type('application/json; charset=utf-8').send(shaped);
   });
   app.setNotFoundHandler((request, reply) => {

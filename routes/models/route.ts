@@ -1,12 +1,13 @@
 /**
  * GET /v1/models and GET /v1/models/{id}: configured models, what running servers report, and
  * aliases. A request with `anthropic-version` (an Anthropic SDK or Claude Code) gets Anthropic's
- * shapes: its paged list, its model object, its error body.
+ * shapes: its paged list, its model object, its error body (the guard's 401 and 429 too).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RelayState } from '../../src/relay-state.js';
 import { RelayError } from '../../core/errors.js';
 import { MAX_MODEL_NAME_LENGTH } from '../../src/requests/common-fields.js';
+import { anthropicErrorBody } from '../messages/errors.js';
 
 interface ModelEntry {
   id: string;
@@ -46,14 +47,17 @@ export default async function modelsRoute(app: FastifyInstance): Promise<void> {
   const answerList = (request: FastifyRequest, reply: FastifyReply, { data, names }: Listed) => {
     if (!isAnthropic(request)) return { object: 'list', data };
     const page = anthropicPage(data, request.query as Record<string, unknown>);
-    if (typeof page === 'string') return sendAnthropicError(reply, 400, 'invalid_request_error', page);
+    if (typeof page === 'string') throw new RelayError(page, { code: 'invalid_value' });
     return { ...page, data: page.data.map((m) => anthropicModel(m, names)) };
   };
 
-  app.get('/v1/models', async (request, reply) => answerList(request, reply, await withState(app, (state) => listModels(state, created))));
+  // Errors, the guard's too, in Anthropic's shape for an Anthropic client.
+  const config = { errorBody: (err: RelayError, message: string, request: FastifyRequest) => (isAnthropic(request) ? anthropicErrorBody(err, message, String(request.id)) : undefined) };
+
+  app.get('/v1/models', { config }, async (request, reply) => answerList(request, reply, await withState(app, (state) => listModels(state, created))));
 
   // The id may hold slashes (`mlx/mlx-community/Qwen3`), sent as they are or as %2F: the router decodes both.
-  app.get('/v1/models/*', async (request, reply) => {
+  app.get('/v1/models/*', { config }, async (request, reply) => {
     const id = (request.params as { '*': string })['*'];
     const listed = await withState(app, (state) => listModels(state, created));
     // A trailing slash (`/v1/models/`) asks for the list.
@@ -62,7 +66,6 @@ export default async function modelsRoute(app: FastifyInstance): Promise<void> {
     const found = findModel(data, id);
     if (found) return isAnthropic(request) ? anthropicModel(found, names) : found;
     const message = `The model \`${shown(id)}\` does not exist or is not configured in lmrelay (GET /v1/models lists them)`;
-    if (isAnthropic(request)) return sendAnthropicError(reply, 404, 'not_found_error', message);
     throw new RelayError(message, { code: 'model_not_found', param: 'model' });
   });
 }
@@ -122,10 +125,6 @@ function anthropicPage(data: ModelEntry[], query: Record<string, unknown>): Anth
   const page = data.slice(from, to);
   const hasMore = page.length > 0 && (before !== undefined ? from > 0 : to < data.length);
   return { data: page, has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
-}
-
-function sendAnthropicError(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ type: 'error', error: { type, message } });
 }
 
 /** Configured models, then what running servers report, then aliases; first of an id wins. */

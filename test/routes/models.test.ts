@@ -111,6 +111,9 @@ t.test('every spelling needs the key', async (t) => {
     const res = await fetch(`${relay.url}${path}`);
     t.equal(res.status, 401, path);
     t.equal(((await res.json()) as any).error.code, 'invalid_api_key');
+    const anthropicClient = await fetch(`${relay.url}${path}`, { headers: anthropic });
+    t.equal(anthropicClient.status, 401);
+    t.match(await anthropicClient.json(), { type: 'error', error: { type: 'authentication_error' } }, `${path}: in Anthropic's shape for an Anthropic client`);
   }
 });
 
@@ -159,6 +162,6 @@ t.test('with anthropic-version: one model in Anthropic shape, or its 404', async
   t.match(alias.json, { type: 'model', id: 'claude-haiku-4-5' });
   const missing = await get('/v1/models/claude-opus-9', anthropic);
   t.equal(missing.status, 404);
-  t.same(Object.keys(missing.json).sort(), ['error', 'type']);
+  t.same(Object.keys(missing.json).sort(), ['error', 'request_id', 'type']);
   t.match(missing.json, { type: 'error', error: { type: 'not_found_error', message: /claude-opus-9/ } });
 });
