@@ -38,18 +38,19 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     throw new RelayError(`${label}: refused by lmrelay: ${provider.refusal}`, { code: 'upstream_blocked', failureKind: 'policy', retryable: true });
   }
   let res: ExchangeHead;
+  if (opts.stream) deadline.armFirstToken();
   try {
-    if (opts.stream) deadline.armFirstToken();
-    const exchange = startExchange(opts.pools.forProvider(provider), {
-      method: 'POST',
-      path: opts.fromRoot ? opts.path : provider.basePath + opts.path,
-      headers: opts.headers ?? (opts.stream ? provider.callHeaders.stream : provider.callHeaders.json),
-      body: opts.payload,
-    });
-    deadline.watch(exchange);
-    res = await exchange.head;
-  } catch (err) {
-    throw nameRequest(classifyError(err, label, deadline.reason), label, provider, opts.path);
+    res = await exchangeHead(opts);
+  } catch (first) {
+    const failure = classifyError(first, label, deadline.reason);
+    // A connection reset before any answer is most often a kept-alive socket the server had just
+    // closed (llama.cpp closes idle ones after 5 s): once, on a fresh try, before it counts.
+    if (failure.failureKind !== 'reset' || deadline.reason !== undefined) throw nameRequest(failure, label, provider, opts.path);
+    try {
+      res = await exchangeHead(opts);
+    } catch (err) {
+      throw nameRequest(classifyError(err, label, deadline.reason), label, provider, opts.path);
+    }
   }
   if (res.status >= 300) {
     const text = await res.body.text(ERROR_BODY_LIMIT, true).catch((err) => {
@@ -62,6 +63,18 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     throw failure;
   }
   return res;
+}
+
+function exchangeHead(opts: SendOptions): Promise<ExchangeHead> {
+  const { provider, deadline } = opts;
+  const exchange = startExchange(opts.pools.forProvider(provider), {
+    method: 'POST',
+    path: opts.fromRoot ? opts.path : provider.basePath + opts.path,
+    headers: opts.headers ?? (opts.stream ? provider.callHeaders.stream : provider.callHeaders.json),
+    body: opts.payload,
+  });
+  deadline.watch(exchange);
+  return exchange.head;
 }
 
 /** Reads a whole (non-streamed) body, touching the idle clock per chunk when it is watched. */

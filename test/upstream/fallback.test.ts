@@ -174,6 +174,23 @@ t.test('a stream that stalls mid-way: chunks already sent, then an error event a
   await relay.close();
 });
 
+t.test('a reset before any answer is tried once more on a fresh connection, then counts', async (t) => {
+  const relay = await start();
+  await mock.reset();
+  for (const stream of [false, true]) {
+    const res = await ask(relay, `flaky/reset-once-${stream}`, { stream });
+    t.equal(res.status, 200, `answered after one reset (stream: ${stream})`);
+    t.equal(res.headers.get('x-lmrelay-model'), `flaky/reset-once-${stream}`, 'by the same model: no fallback');
+    t.equal(res.headers.get('x-lmrelay-attempts'), '1', 'one attempt of the chain');
+  }
+  const asked = (await mock.requests()).filter((r) => /^reset-once/.test(r.body?.model)).length;
+  t.equal(asked, 4, 'each was sent twice');
+  const reset = await ask(relay, 'flaky/reset');
+  t.same([reset.status, reset.headers.get('x-lmrelay-model')], [200, 'good/ok'], 'a server that resets every time still fails: the chain moves on');
+  t.equal((await mock.requests()).filter((r) => r.body?.model === 'reset').length, 2, 'after one more try, not more');
+  await relay.close();
+});
+
 t.test('a stream reset mid-way and a truncated stream end with an error event', async (t) => {
   const relay = await start();
   const reset = await ask(relay, 'flaky/reset-after-3', { stream: true });

@@ -14,6 +14,7 @@
  *   stall-after-<n>   streams n chunks, then goes silent
  *   reset             destroys the socket at once
  *   reset-after-<n>   streams n chunks, then destroys the socket
+ *   reset-once[-tag]  destroys the socket the first time the name is asked for, then answers
  *   badjson-after-<n> streams n chunks, then an event that is not JSON, then [DONE]
  *   error-after-<n>   streams n chunks, then `{ "error": ...}` (spaced, as some servers write it), then [DONE]
  *   badjson           200 application/json whose body is not JSON (`{"choices": [ oops }`)
@@ -66,6 +67,7 @@ const chunkDelayMs = Number(values['chunk-delay']);
 
 const received: Array<{ method: string; path: string; headers: IncomingMessage['headers']; body: any }> = [];
 let aborted = 0;
+const resetOnce = new Set<string>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -233,6 +235,11 @@ async function chat(req: IncomingMessage, res: ServerResponse, body: any) {
   if (redirect) return sendJson(res, Number(redirect[1]), { moved: true }, { location: `http://127.0.0.1:${(req.socket.localPort ?? 0)}/v1/redirected` });
   if (model === 'hang') return; // never answer
   if (model === 'reset') return req.socket.destroy();
+  // The first request of each such name is reset (a kept-alive socket the server had closed).
+  if (model.startsWith('reset-once') && !resetOnce.has(model)) {
+    resetOnce.add(model);
+    return req.socket.destroy();
+  }
   const slow = /^slow-(\d+)$/.exec(model);
   if (slow) await sleep(Number(slow[1]));
   if (body.stream) {
