@@ -25,12 +25,14 @@ const status = async (relay: RelayUnderTest, id: string) => (await fetch(`${rela
 const lastMessages = async () => (await mock.requests()).filter((r) => r.path === '/v1/chat/completions').at(-1)!.body.messages;
 
 t.test('a response expires after ttlSeconds', async (t) => {
-  const relay = await relayWith({ ttlSeconds: 1 });
+  // Long enough to be read back on a busy machine; expiry is checked once that time has surely passed.
+  const relay = await relayWith({ ttlSeconds: 4 });
   t.teardown(() => relay.close());
   const res = await create(relay, { input: 'hi' });
+  const stored = Date.now();
   t.equal(await status(relay, res.json.id), 200);
-  await new Promise((r) => setTimeout(r, 1100));
-  t.equal(await status(relay, res.json.id), 404, 'gone after a second');
+  await new Promise((r) => setTimeout(r, Math.max(0, stored + 4200 - Date.now())));
+  t.equal(await status(relay, res.json.id), 404, 'gone after ttlSeconds');
   const cont = await create(relay, { input: 'x', previous_response_id: res.json.id });
   t.equal(cont.json.error.code, 'previous_response_not_found');
 });
