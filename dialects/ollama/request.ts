@@ -6,6 +6,7 @@
 import { RelayError } from '../../core/errors.js';
 import type { ChatRequest, Json } from '../../adapters/types.js';
 import { textOf } from '../../adapters/message-text.js';
+import { argumentsObject } from '../../adapters/tool-arguments.js';
 import type { DialectTarget, ServedModel } from '../types.js';
 
 /** Refused before sending: the next model of the chain may take it; no failure is counted. */
@@ -121,14 +122,3 @@ function userMessage(m: Json, index: number, model: string, noVision: boolean): 
   return msg;
 }
 
-/** Chat's JSON text -> the object Ollama wants (text that is not a JSON object is kept under `_raw`, never lost). */
-function argumentsObject(args: unknown): Json {
-  if (args && typeof args === 'object') return args as Json;
-  if (typeof args !== 'string' || !args.trim()) return {};
-  try {
-    const parsed = JSON.parse(args);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { _raw: args };
-  } catch {
-    return { _raw: args };
-  }
-}

@@ -1,4 +1,5 @@
 /** A chat.completion -> an Anthropic message: blocks in Anthropic's order (thinking, text, tool_use). */
+import { argumentsObject } from '../../adapters/tool-arguments.js';
 import type { Json } from '../../adapters/types.js';
 import { newId } from '../../adapters/ids.js';
 
@@ -38,16 +39,6 @@ export function messageIdFrom(chatId: unknown): string {
   return typeof chatId === 'string' && chatId ? `msg_${chatId.replace(/^chatcmpl-/, '')}` : newId('msg');
 }
 
-/** A tool call's arguments as the object Anthropic's `input` must be. */
-export function toolInput(args: unknown): Json {
-  if (typeof args !== 'string' || !args.trim()) return {};
-  try {
-    const parsed = JSON.parse(args);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { _raw: args };
-  } catch {
-    return { _raw: args };
-  }
-}
 
 export function chatToAnthropicMessage(completion: Json, requestedModel: string | undefined): Json {
   const choice = completion.choices?.[0] ?? {};
@@ -57,7 +48,7 @@ export function chatToAnthropicMessage(completion: Json, requestedModel: string 
   if (typeof reasoning === 'string' && reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   if (typeof message.content === 'string' && message.content) content.push({ type: 'text', text: message.content });
   for (const call of message.tool_calls ?? []) {
-    content.push({ type: 'tool_use', id: call.id || newId('toolu'), name: call.function?.name ?? '', input: toolInput(call.function?.arguments) });
+    content.push({ type: 'tool_use', id: call.id || newId('toolu'), name: call.function?.name ?? '', input: argumentsObject(call.function?.arguments) });
   }
   return {
     id: messageIdFrom(completion.id),
