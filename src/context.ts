@@ -5,6 +5,8 @@ import type { CooldownStore } from './upstream/cooldown.js';
 import type { UpstreamPools } from './upstream/pools.js';
 import type { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
+import type { FailureKind } from '../core/errors.js';
+import type { RequestTrace } from './telemetry/types.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
@@ -33,4 +35,10 @@ export interface CallContext {
   contextWindowOf: (target: ModelTarget) => number | undefined | Promise<number | undefined>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
+  /** A model call failed (recorded once, by the chain): the status page's provider health. */
+  onFailure?: (providerId: string, kind: FailureKind) => void;
+  /** A stream's first event came from the upstream, `seconds` after the request arrived. */
+  recordFirstToken(providerId: string, seconds: number): void;
+  /** Set when tracing is on: this request's spans. */
+  readonly trace?: RequestTrace;
 }

@@ -10,6 +10,7 @@ import { LocalRateLimiter, type RateLimiter } from './state/rate-limit.js';
 import { RedisState } from './state/redis-store.js';
 import type { FailureKind } from '../core/errors.js';
 import { REDIS_DEFAULTS, type Config } from './config/schema.js';
+import { StatusRecorder } from './status/recorder.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -28,6 +29,8 @@ export class RelayServices {
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
   readonly readiness: Readiness;
+  /** What the status page shows of traffic and provider health. */
+  readonly status = new StatusRecorder();
   /** Set when replicas share state through Redis. */
   readonly shared?: RedisState;
   private readonly lookup?: LookupFunction;
@@ -89,6 +92,8 @@ export interface RelayInfo {
   stream?: boolean;
   /** Why an answer already under way ended early (a stream cut mid-way). */
   failureKind?: FailureKind;
+  /** A stream's time to its first event from the upstream. */
+  firstTokenMs?: number;
 }
 
 declare module 'fastify' {
