@@ -16,7 +16,7 @@ import { parseJsonBody } from './requests/parse-json-body.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
-import statusRoutes from '../routes/status/route.js';
+import statusRoutes, { rootRedirect } from '../routes/status/route.js';
 import { v1Surfaces } from '../routes/index.js';
 import { startTracing } from './telemetry/start.js';
 
@@ -149,6 +149,7 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   });
   // The status page and its feed: the same keys as /metrics, which a browser may give by its login prompt.
   if (loaded.config.diagnostics.statusPage) {
+    await app.register(rootRedirect);
     await app.register(async (scope) => {
       guardScope(app, scope, { enabled: () => app.relay.state.config.server.metricsRequireAuth, browserLogin: true });
       await scope.register(statusRoutes);

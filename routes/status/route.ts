@@ -2,7 +2,8 @@
  * The live status page: GET /ui/ (HTML, with its script and stylesheet beside it) and its feed
  * GET /ui/events (SSE, a snapshot a second). `/` and `/ui` send the browser to `/ui/`, so that
  * the page's relative links also work behind a reverse proxy that mounts lmrelay under a path.
- * Registered inside the scope that guards /metrics: the page and its feed need the same key.
+ * Registered inside the scope that guards /metrics: the page and its feed need the same key
+ * (`/`, which only redirects, is open like the probes: `rootRedirect`).
  * The files ship in the package (static/ui/) and are read once, at start.
  */
 import { readFileSync } from 'node:fs';
@@ -35,8 +36,6 @@ export default async function statusRoutes(app: FastifyInstance): Promise<void> 
   );
   app.addHook('preClose', async () => feed.close());
 
-  const toPage = async (_request: unknown, reply: FastifyReply) => reply.code(302).header('location', 'ui/').header('cache-control', 'no-cache').send();
-  app.get('/', toPage);
   app.get('/ui', toPage);
   for (const [name, type] of Object.entries(ASSETS)) {
     const body = files.get(name)!;
@@ -49,6 +48,15 @@ export default async function statusRoutes(app: FastifyInstance): Promise<void> 
       reply.raw.writeHead(err.status, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' }).end(JSON.stringify(err.toJSON()));
     }
   });
+}
+
+/** GET /: to the status page (open: it says nothing but where the page is). */
+export async function rootRedirect(app: FastifyInstance): Promise<void> {
+  app.get('/', toPage);
+}
+
+async function toPage(_request: unknown, reply: FastifyReply): Promise<FastifyReply> {
+  return reply.code(302).header('location', 'ui/').header('cache-control', 'no-cache').send();
 }
 
 function readAssets(): Map<string, Buffer> {
