@@ -10,7 +10,7 @@ import type { Catalog, ModelTarget } from '../catalog.js';
 import { WINDOW_SECONDS, type RecentRequest, type Series } from './recorder.js';
 
 /** Requests shown in the table. */
-const SHOWN_REQUESTS = 50;
+const SHOWN_REQUESTS = 30;
 
 export type Health = 'up' | 'down' | 'cooling' | 'idle';
 

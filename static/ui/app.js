@@ -51,7 +51,10 @@ function drawChart(svg, series, total) {
   svg.dataset.total = String(total);
 }
 
-function renderCharts(series) {
+/** The charts span the last five minutes, or the time since start when shorter (one minute at least). */
+function renderCharts(full, uptimeSeconds) {
+  const span = Math.min(full.requests.length, Math.max(60, Math.ceil(uptimeSeconds) + 1));
+  const series = Object.fromEntries(Object.entries(full).map(([k, v]) => [k, Array.isArray(v) ? v.slice(-span) : v]));
   const { requests, errors } = series;
   const sum = (values) => values.reduce((a, b) => a + b, 0);
   const lastOf = (values) => {
@@ -67,9 +70,9 @@ function renderCharts(series) {
   const counted = (values) => values.filter((v) => v !== null).length;
   drawChart($('chart-latency'), [{ className: 'p50', values: latency[0] }, { className: 'p95', values: latency[1] }], counted(latency[0]));
   drawChart($('chart-ttft'), [{ className: 'p50', values: ttft[0] }, { className: 'p95', values: ttft[1] }], counted(ttft[0]));
-  const minutes = Math.round(requests.length / 60);
-  $('v-requests').textContent = `${recentRate(requests)}/s · ${sum(requests)} in ${minutes} min`;
-  $('v-errors').textContent = `${recentRate(errors)}/s · ${sum(errors)} in ${minutes} min`;
+  const over = span >= 120 ? `${Math.round(span / 60)} min` : `${span} s`;
+  $('v-requests').textContent = `${recentRate(requests)}/s · ${sum(requests)} in ${over}`;
+  $('v-errors').textContent = `${recentRate(errors)}/s · ${sum(errors)} in ${over}`;
   $('v-latency').textContent = lastOf(latency[0]) === null ? '—' : `${duration(lastOf(latency[0]))} / ${duration(lastOf(latency[1]))}`;
   $('v-ttft').textContent = lastOf(ttft[0]) === null ? '—' : `${duration(lastOf(ttft[0]))} / ${duration(lastOf(ttft[1]))}`;
 }
@@ -128,7 +131,7 @@ function renderRecent(recent) {
 }
 
 function render(snapshot) {
-  renderCharts(snapshot.series);
+  renderCharts(snapshot.series, (snapshot.at - snapshot.startedAt) / 1000);
   renderProviders(snapshot.providers);
   renderChains(snapshot.chains);
   renderRecent(snapshot.recent);
