@@ -14,13 +14,24 @@ import type { TraceSettings } from './settings.js';
 import type { RequestTrace, Tracing } from './types.js';
 import { SpanRequestTrace, type TraceTools } from './request-trace.js';
 
-export function createTracing(settings: TraceSettings, version: string): Tracing {
+/**
+ * Two spans a request at thousands of requests a second overflow the SDK's default queue (2,048
+ * spans; the excess is dropped): larger batches and queue, unless OTEL_BSP_* set them.
+ */
+function queueSizes(env: NodeJS.ProcessEnv): { maxQueueSize?: number; maxExportBatchSize?: number } {
+  return {
+    maxQueueSize: env.OTEL_BSP_MAX_QUEUE_SIZE ? undefined : 16_384,
+    maxExportBatchSize: env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? undefined : 2048,
+  };
+}
+
+export function createTracing(settings: TraceSettings, version: string, env: NodeJS.ProcessEnv = process.env): Tracing {
   const exporter = new OTLPTraceExporter({ url: settings.url, headers: settings.headers });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: version }),
     // A client's sampled (or not) parent decides; a trace lmrelay starts keeps sampleRate of them.
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRate) }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: settings.flushIntervalMs })],
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: settings.flushIntervalMs, ...queueSizes(env) })],
   });
   const tools: TraceTools = {
     tracer: provider.getTracer('lmrelay', version),
