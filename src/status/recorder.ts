@@ -5,7 +5,6 @@
  * each provider's last success and failure. Everything else is worked out when a page asks.
  */
 import type { FailureKind } from '../../core/errors.js';
-import type { RelayInfo } from '../services.js';
 
 /** Seconds of history: the charts' width. */
 export const WINDOW_SECONDS = 300;
@@ -15,6 +14,15 @@ const BINS_PER_DOUBLING = 3;
 const BIN_OFFSET = 3;
 /** Requests kept for the table (and the per-model summary). */
 export const RECENT_REQUESTS = 200;
+
+/** What the access line knows of a request beyond route and status (the app's RelayInfo). */
+export interface RequestFacts {
+  model?: string;
+  provider?: string;
+  attempts?: number;
+  stream?: boolean;
+  firstTokenMs?: number;
+}
 
 export interface RecentRequest {
   at: number;
@@ -64,7 +72,7 @@ export class StatusRecorder {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** One finished request (the access line's point): a few array writes. */
-  record(route: string, info: RelayInfo, status: number, durationMs: number, failureKind: string | undefined): void {
+  record(route: string, info: RequestFacts, status: number, durationMs: number, failureKind: string | undefined): void {
     const at = this.now();
     const row = this.row(Math.floor(at / 1000));
     this.requests[row]++;

@@ -24,13 +24,12 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { FastifyRequest } from 'fastify';
 import { RelayError } from '../../core/errors.js';
-import type { Attempt } from '../pipeline/chain.js';
 import type { ModelTarget } from '../catalog.js';
 import type { FrameTransform } from '../../core/frame.js';
 import type { RelayInfo } from '../services.js';
 import { classifyError } from '../upstream/classify.js';
 import { AnswerFacts } from './answer-facts.js';
-import type { GenAiOperation, RequestTrace } from './types.js';
+import type { GenAiOperation, RequestTrace, TracedAttempt } from './types.js';
 
 /** Captured content is cut to this many characters per attribute. */
 const CONTENT_LIMIT = 32 * 1024;
@@ -87,7 +86,7 @@ export class SpanRequestTrace implements RequestTrace {
     this.span.setAttributes(attributes);
   }
 
-  attempts<T>(attempt: Attempt<T>): Attempt<T> {
+  attempts<T>(attempt: TracedAttempt<T>): TracedAttempt<T> {
     return async (target, deadline) => {
       const span = this.startAttempt(target);
       try {

@@ -4,17 +4,21 @@
  * only when an endpoint is configured).
  */
 import type { FastifyRequest } from 'fastify';
-import type { Attempt } from '../pipeline/chain.js';
+import type { ModelTarget } from '../catalog.js';
+import type { CallDeadline } from '../upstream/deadline.js';
 import type { FrameTransform } from '../../core/frame.js';
 import type { RelayInfo } from '../services.js';
 
 export type GenAiOperation = 'chat' | 'embeddings';
 
+/** One attempt of the chain (the chain's `Attempt`, said here again: the chain imports this module's types). */
+export type TracedAttempt<T> = (target: ModelTarget, deadline: CallDeadline) => Promise<T>;
+
 export interface RequestTrace {
   /** The model the client asked for (its ref) and the request's parameters (and, with capture on, its content). */
   requested(ref: string, body: any, operation: GenAiOperation): void;
   /** The chain's attempt, each call in a child span of the request's. */
-  attempts<T>(attempt: Attempt<T>): Attempt<T>;
+  attempts<T>(attempt: TracedAttempt<T>): TracedAttempt<T>;
   /** The upstream call's headers plus the current attempt's `traceparent` (and `tracestate`). */
   propagate(headers: Readonly<Record<string, string>>): Record<string, string>;
   /** A JSON answer, in the client's API. */
