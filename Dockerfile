@@ -21,6 +21,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The status page's files (/ui), served as they are.
+COPY static ./static
 # Serves with no arguments; mount your own config over this one.
 COPY deploy/lmrelay.container.json5 /etc/lmrelay/lmrelay.json5
 USER node

@@ -18,7 +18,9 @@ import { parseJsonBody } from './requests/parse-json-body.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import healthRoutes from '../routes/health.js';
 import metricsRoute from '../routes/metrics.js';
+import statusRoutes, { rootRedirect } from '../routes/status/route.js';
 import { v1Surfaces } from '../routes/index.js';
+import { startTracing } from './telemetry/start.js';
 
 const NO_INFO: RelayInfo = {};
 
@@ -76,6 +78,16 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
 
   app.decorate('relay', new RelayServices(loaded, { ...deps, logger: deps.logger ?? (app.log as unknown as Logger), redisUrl: deps.redisUrl ?? process.env.REDIS_URL }));
   app.addHook('onClose', async () => app.relay.close());
+  // Decided once: with tracing off no hook is added and no request pays anything for it.
+  const tracing = await startTracing(loaded.config, process.env);
+  if (tracing) {
+    const scrub = (text: string) => app.relay.state.loaded.scrubber.scrub(text);
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.routeOptions.url?.startsWith('/v1/')) request.trace = tracing.startRequest(request, scrub);
+      done();
+    });
+    app.addHook('onClose', () => tracing.shutdown());
+  }
   app.addHook('onReady', async () => app.relay.start());
 
   // Before the guarded scopes' hooks, so that requests they answer themselves (401, 429) are counted too.
@@ -112,6 +124,8 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
     const failureKind = finished ? info.failureKind : 'client_abort';
     const ms = reply.elapsedTime;
     app.relay.metrics.countRequest(route, info.model, info.provider ?? '', status, ms / 1000);
+    app.relay.status.record(route, info, status, ms, failureKind);
+    request.trace?.end(status, info, failureKind);
     // Through the app logger: the request's own child logger is then never made for most requests.
     app.log.info({ reqId: request.id, route, ...info, status, failureKind, durationMs: Math.round(ms) }, 'request completed');
   }
@@ -142,6 +156,14 @@ export async function buildApp(loaded: LoadedConfig, deps: AppDeps = {}): Promis
   });
   // WebSocket upgrades go through the router like any request (so the guarded scope checks them).
   await app.register(websocket, { options: { maxPayload: server.bodyLimitBytes } });
+  // The status page and its feed: the same keys as /metrics, which a browser may give by its login prompt.
+  if (loaded.config.diagnostics.statusPage) {
+    await app.register(rootRedirect);
+    await app.register(async (scope) => {
+      guardScope(app, scope, { enabled: () => app.relay.state.config.server.metricsRequireAuth, browserLogin: true });
+      await scope.register(statusRoutes);
+    });
+  }
   // Every /v1 route sits in the guarded scope: keys and limits follow the matched route.
   await app.register(async (v1) => {
     guardScope(app, v1);

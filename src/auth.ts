@@ -46,19 +46,27 @@ export function findKey(given: string, keys: readonly InboundKey[]): InboundKey 
   return found;
 }
 
-export function presentedKey(request: FastifyRequest): string | undefined {
+/** `basic`: also the password of HTTP Basic credentials (a browser's login prompt; the user name is not read). */
+export function presentedKey(request: FastifyRequest, basic = false): string | undefined {
   const auth = request.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+  if (basic && typeof auth === 'string' && /^basic\s+/i.test(auth)) return basicPassword(auth);
   const x = request.headers['x-api-key'];
   return typeof x === 'string' ? x.trim() : undefined;
+}
+
+function basicPassword(header: string): string | undefined {
+  const decoded = Buffer.from(header.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
 export type AuthOutcome = { denied: RelayError } | { key?: InboundKey };
 
 /** The request's key when keys are configured; no key needed when none are. */
-export function authenticate(apiKeys: readonly ApiKeyConfig[] | undefined, request: FastifyRequest): AuthOutcome {
+export function authenticate(apiKeys: readonly ApiKeyConfig[] | undefined, request: FastifyRequest, basic = false): AuthOutcome {
   if (!apiKeys?.length) return {};
-  const given = presentedKey(request);
+  const given = presentedKey(request, basic);
   const key = given ? findKey(given, inboundKeys(apiKeys)) : undefined;
   if (key) return { key };
   return {

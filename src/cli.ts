@@ -1,9 +1,8 @@
 /** lmrelay serve | check | models list | doctor | config set */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { createLogger } from './logger.js';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { lmrelayPackage } from './package-root.js';
 import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickConfigSource } from './config/load.js';
 import { setConfigValue } from './config/edit.js';
 import { formatDiagnosis, formatDoctorReport, PROBE_TIMEOUT_MS, runDoctor } from './doctor.js';
@@ -139,18 +138,9 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-/** The version in lmrelay's package.json, from src/ (tsx) or dist/src/ (built). */
+/** The version in lmrelay's package.json. */
 function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      if (pkg.name === 'lmrelay') return pkg.version;
-    } catch {
-      // not here: one folder up
-    }
-  }
-  return 'unknown';
+  return lmrelayPackage()?.version ?? 'unknown';
 }
 
 function fail(err: unknown): never {

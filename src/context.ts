@@ -7,6 +7,8 @@ import type { ClientAbort } from './upstream/client-abort.js';
 import type { ModelTarget } from './catalog.js';
 import type { SealScope } from './compaction/seal.js';
 import type { ServedModel } from '../dialects/types.js';
+import type { FailureKind } from '../core/errors.js';
+import type { RequestTrace } from './telemetry/types.js';
 
 export interface CallContext {
   /** Request id, also the run id in failure logs. */
@@ -42,4 +44,10 @@ export interface CallContext {
   servedModelOf: (target: ModelTarget) => ServedModel | Promise<ServedModel>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
+  /** A model call failed (recorded once, by the chain): the status page's provider health. */
+  onFailure?: (providerId: string, kind: FailureKind) => void;
+  /** A stream's first event came from the upstream, `seconds` after the request arrived. */
+  recordFirstToken(providerId: string, seconds: number): void;
+  /** Set when tracing is on: this request's spans. */
+  readonly trace?: RequestTrace;
 }

@@ -13,15 +13,23 @@ import { RelayError } from '../core/errors.js';
 export interface GuardOptions {
   /** Read per request (config reloads); false leaves the scope open. */
   enabled?: () => boolean;
+  /**
+   * Pages a browser opens (the status page): the key may also come as HTTP Basic credentials'
+   * password, and a refusal asks the browser for them, which it then sends with the page's feed too.
+   */
+  browserLogin?: boolean;
 }
 
 export function guardScope(app: FastifyInstance, scope: FastifyInstance, options: GuardOptions = {}): void {
-  const { enabled } = options;
+  const { enabled, browserLogin = false } = options;
   // Callback-style: no promise per request on the hot path.
   scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (enabled && !enabled()) return done();
-    const auth = authenticate(app.relay.state.config.server.apiKeys, request);
-    if ('denied' in auth) return refuse(request, auth.denied, done);
+    const auth = authenticate(app.relay.state.config.server.apiKeys, request, browserLogin);
+    if ('denied' in auth) {
+      if (browserLogin) reply.header('www-authenticate', 'Basic realm="lmrelay", charset="UTF-8"');
+      return refuse(request, auth.denied, done);
+    }
     const key = auth.key;
     if (key) request.keyOwner = key.owner;
     if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();

@@ -45,6 +45,11 @@ export class Readiness {
     this.lastOk.set(providerId, Date.now());
   }
 
+  /** When the provider last answered a probe or a request (epoch ms). */
+  lastOkAt(providerId: string): number | undefined {
+    return this.lastOk.get(providerId);
+  }
+
   /** The providers whose health decides readiness: the primary's chain, else all of them. */
   watched(): ResolvedProvider[] {
     const { catalog } = this.services.state;

@@ -26,6 +26,8 @@ export const RESTART_SETTINGS: ReadonlyArray<{ path: string; of: (config: Config
   { path: 'server.readinessProbeSeconds', of: (c) => c.server.readinessProbeSeconds },
   { path: 'state.redis', of: (c) => c.state.redis, secret: true },
   { path: 'state.responses', of: (c) => c.state.responses },
+  { path: 'diagnostics.otel', of: (c) => c.diagnostics.otel, secret: true },
+  { path: 'diagnostics.statusPage', of: (c) => c.diagnostics.statusPage },
 ];
 
 /** One line per restart-only setting that differs from what the server started with. */

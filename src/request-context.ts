@@ -17,6 +17,8 @@ import { tokenCounts } from './usage-tokens.js';
 import { answered } from './injected-requests.js';
 import type { SealScope } from './compaction/seal.js';
 import { compactionSealFor } from './compaction/scope.js';
+import type { FailureKind } from '../core/errors.js';
+import type { RequestTrace } from './telemetry/types.js';
 
 class RequestCallContext implements CallContext {
   readonly id: string;
@@ -28,6 +30,7 @@ class RequestCallContext implements CallContext {
   readonly pools: UpstreamPools;
   readonly startedAt: number;
   readonly bodyBytes: number | undefined;
+  readonly trace: RequestTrace | undefined;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -43,6 +46,7 @@ class RequestCallContext implements CallContext {
     this.pools = state.pools;
     this.startedAt = performance.now() - reply.elapsedTime;
     this.bodyBytes = Number(request.headers['content-length']) || undefined;
+    this.trace = request.trace;
     const res = reply.raw;
     const signal = this.signal;
     state.hold();
@@ -97,12 +101,24 @@ class RequestCallContext implements CallContext {
 
   onSuccess(providerId: string): void {
     this.app.relay.readiness.markOk(providerId);
+    this.app.relay.status.providerOk(providerId);
+  }
+
+  onFailure(providerId: string, kind: FailureKind): void {
+    this.app.relay.status.providerFailed(providerId, kind);
+  }
+
+  recordFirstToken(providerId: string, seconds: number): void {
+    this.metrics.timeToFirstToken.observe(seconds, providerId);
+    const info = this.request.relayInfo;
+    if (info) info.firstTokenMs = Math.round(seconds * 1000);
   }
 
   countUsage(providerId: string, ref: string, usage: unknown): void {
     this.metrics.countUsage(providerId, ref, usage);
     const key = this.request.rateKey;
-    const tokens = key ? tokenCounts(usage) : undefined;
+    const tokens = key || this.trace ? tokenCounts(usage) : undefined;
+    if (this.trace && tokens) this.trace.usage(tokens.input, tokens.output);
     if (key && tokens) this.app.relay.limiter.addTokens(key, tokens.input + tokens.output);
   }
 }

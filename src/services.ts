@@ -13,6 +13,7 @@ import { EmbeddedResponseStore } from './state/embedded-response-store.js';
 import { RedisResponseStore } from './state/redis-response-store.js';
 import type { FailureKind } from '../core/errors.js';
 import { REDIS_DEFAULTS, type Config } from './config/schema.js';
+import { StatusRecorder } from './status/recorder.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -31,6 +32,8 @@ export class RelayServices {
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
   readonly readiness: Readiness;
+  /** What the status page shows of traffic and provider health. */
+  readonly status = new StatusRecorder();
   /** Set when replicas share state through Redis. */
   readonly shared?: RedisState;
   /** Stored responses of the Responses API; unset when `state.responses.enabled` is false. */
@@ -107,6 +110,8 @@ export interface RelayInfo {
   stream?: boolean;
   /** Why an answer already under way ended early (a stream cut mid-way). */
   failureKind?: FailureKind;
+  /** A stream's time to its first event from the upstream. */
+  firstTokenMs?: number;
 }
 
 declare module 'fastify' {

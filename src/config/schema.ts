@@ -163,9 +163,39 @@ export const stateSchema = z.strictObject({
   compaction: compactionSchema.optional(),
 });
 
+/**
+ * What lmrelay reports about itself (OpenClaw's `diagnostics.otel` names): OpenTelemetry traces,
+ * on when an endpoint is set here or by OTEL_EXPORTER_OTLP_ENDPOINT; and the status page.
+ */
+export const diagnosticsSchema = z.strictObject({
+  otel: z
+    .strictObject({
+      /** false turns tracing off even when OTEL_EXPORTER_OTLP_ENDPOINT is set; true needs an endpoint. */
+      enabled: z.boolean().optional(),
+      /** OTLP/HTTP base URL (`/v1/traces` is appended); else OTEL_EXPORTER_OTLP_ENDPOINT. */
+      endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      /** The full traces URL, as it is; else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. */
+      tracesEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+      /** Sent with every export (a collector's key); else OTEL_EXPORTER_OTLP_HEADERS. */
+      headers: z.record(z.string(), z.string()).optional(),
+      /** Else OTEL_SERVICE_NAME, else `lmrelay`. */
+      serviceName: z.string().min(1).optional(),
+      /** Share of traces kept when the client sent no sampled parent (0 to 1). */
+      sampleRate: z.number().min(0).max(1).default(1),
+      /** How often spans are sent in batches. */
+      flushIntervalMs: z.number().int().positive().default(5000),
+      /** Record prompts and answers in spans (gen_ai.input.messages, ...): off, they are never recorded. */
+      captureContent: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** The live status page at /ui, behind the same keys as /metrics. */
+  statusPage: z.boolean().default(true),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   state: stateSchema.prefault({}),
+  diagnostics: diagnosticsSchema.prefault({}),
   models: z
     .strictObject({
       mode: z.enum(['merge', 'replace']).default('merge'),
@@ -223,4 +253,5 @@ export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;
 export type CompactionConfig = z.infer<typeof compactionSchema>;
 export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
+export type OtelConfig = z.infer<typeof diagnosticsSchema>['otel'];
 export type ContextGuard = Config['agents']['defaults']['contextGuard'];

@@ -28,6 +28,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
   let attempts = 0;
   let preflight: RelayError | undefined;
   let allPreflight = true;
+  const call = ctx.trace ? ctx.trace.attempts(attempt) : attempt;
   for (const target of pickTargets(ctx, chain, notes)) {
     if (previous) ctx.metrics.countFallback(previous.ref, target.ref);
     previous = target;
@@ -36,7 +37,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
     const deadline = new CallDeadline(label, target.provider.timeouts, ctx.signal);
     let value: T;
     try {
-      value = await attempt(target, deadline);
+      value = await call(target, deadline);
     } catch (err) {
       deadline.dispose();
       // Upstream failures reach here as RelayErrors (classified where they happen); anything else is ours.
@@ -71,6 +72,7 @@ export function recordFailure(ctx: CallContext, target: ModelTarget, failure: Re
   const kind = failure.failureKind ?? 'bad_response';
   ctx.metrics.upstreamFailures.inc({ provider: target.provider.id, failure_kind: kind });
   if (kind === 'client_abort') return;
+  ctx.onFailure?.(target.provider.id, kind);
   ctx.cooldowns.recordFailure(target.provider.id, kind, failure.retryAfterSeconds);
   const mem = process.memoryUsage();
   ctx.log.warn(

@@ -65,6 +65,7 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     if (requested.kind !== undefined && requested.kind !== kind) throw wrongKind(requested, kind);
     info.model = requested.ref;
     info.provider = requested.provider.id;
+    ctx.trace?.requested(requested.ref, body, kind === 'embedding' ? 'embeddings' : 'chat');
     learnModelLabel(app, state, requested);
     let tried = requested;
     let outcome: ChainOutcome<RelayAnswer>;
@@ -85,6 +86,7 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     info.stream = value.kind === 'stream';
     if (value.kind === 'json') {
       countJsonUsage(ctx, target, value.body);
+      ctx.trace?.answer(value.body);
       reply.header('x-lmrelay-model', headerValue(target.ref)).header('x-lmrelay-attempts', String(attempts));
       reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
       closeIfStalled(reply.raw, ctx.writeStallMs);
@@ -92,7 +94,9 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     }
     // Usage is counted once the answer is in the surface's shape, before the surface's own last steps.
     const usage = usageCounter(ctx, target, spec.usageChunkWanted?.(body) === false);
-    const transforms: FrameTransform[] = [...value.transforms, usage, ...(spec.streamTransforms?.(ctx, target, body) ?? [])];
+    const transforms: FrameTransform[] = [...value.transforms, usage];
+    if (ctx.trace) transforms.push(ctx.trace.streamObserver());
+    transforms.push(...(spec.streamTransforms?.(ctx, target, body) ?? []));
     await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: value.errorFrames ?? spec.errorFrames });
   };
 }

@@ -32,10 +32,12 @@ export async function callUpstream(
   headers?: Record<string, string>,
 ): Promise<TransportResult> {
   const label = target.ref;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers, errorCode: api.errorCode });
+  // With tracing on, the attempt's traceparent goes along with the provider's headers.
+  const sent = ctx.trace ? ctx.trace.propagate(headers ?? (stream ? target.provider.callHeaders.stream : target.provider.callHeaders.json)) : headers;
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers: sent, errorCode: api.errorCode });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished, framing: api.framing });
-    ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);
+    ctx.recordFirstToken(target.provider.id, (performance.now() - ctx.startedAt) / 1000);
     return { kind: 'stream', ...opened };
   }
   try {

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closedPort, stop } from '../helpers/mock.js';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -80,6 +80,15 @@ t.test("the image's command starts lmrelay with no arguments and serves", { skip
   const models = await fetch(`http://127.0.0.1:${port}/v1/models`);
   t.equal(models.status, 200, 'serves without a key being set');
   t.equal((await models.json()).object, 'list');
+  const page = await fetch(`http://127.0.0.1:${port}/ui/`);
+  t.equal(page.status, 200, 'the compiled code finds the status page\'s files');
+});
+
+t.test('the npm package ships the status page\'s files', async (t) => {
+  const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  t.equal(packed.status, 0, packed.stderr);
+  const files = (JSON.parse(packed.stdout)[0].files as Array<{ path: string }>).map((f) => f.path);
+  for (const file of ['static/ui/index.html', 'static/ui/app.js', 'static/ui/style.css']) t.ok(files.includes(file), file);
 });
 
 t.test('the Grafana dashboard queries only metrics lmrelay exports', async (t) => {
