@@ -10,7 +10,7 @@
  *   time, so noisy: the median of sequential requests).
  * The proxy (lmrelay, or the Fastify + undici floor with BENCH_MEMORY_TARGET=floor) runs in its
  * own process with bench/memory-probe.ts loaded; the upstream and the clients run here, on raw
- * sockets. Results go to bench/results/stream-memory-<target>.json. Bounded: fixed counts, each
+ * sockets. BENCH_MEMORY_PHASES=plain,streamed,first-byte,held picks phases. Results go to bench/results/stream-memory-<target>.json. Bounded: fixed counts, each
  * phase under a deadline, 127.0.0.1 only.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -27,6 +27,8 @@ const TARGET = process.env.BENCH_MEMORY_TARGET === 'floor' ? 'floor' : 'lmrelay'
 const STREAMS = Number(process.env.BENCH_MEMORY_STREAMS ?? 2000);
 const REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 4000);
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 3);
+/** Which phases run (all by default): plain, streamed, first-byte, held. */
+const PHASES = new Set((process.env.BENCH_MEMORY_PHASES ?? 'plain,streamed,first-byte,held').split(','));
 const CONCURRENCY = 16;
 const FIRST_BYTE_SAMPLES = 300;
 const OPEN_PER_SECOND = 1000;
@@ -118,7 +120,8 @@ function ask(cmd: string): Promise<any> {
 
 async function startProxy(upstreamPort: number): Promise<string> {
   const port = await freePort();
-  const execArgv = ['--expose-gc', '--import', import.meta.resolve('tsx'), '--import', join(root, 'bench/memory-probe.ts')];
+  // BENCH_MEMORY_NODE_ARGS: more flags for the proxy (`--cpu-prof --cpu-prof-dir=DIR` to profile it).
+  const execArgv = [...(process.env.BENCH_MEMORY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--expose-gc', '--import', import.meta.resolve('tsx'), '--import', join(root, 'bench/memory-probe.ts')];
   const log = openSync(join(work, `${TARGET}.log`), 'w');
   if (TARGET === 'floor') {
     proxy = fork(join(root, 'bench/floor.ts'), ['--port', String(port), '--upstream', `http://127.0.0.1:${upstreamPort}`], { execArgv, stdio: ['ignore', log, log, 'ipc'] });
@@ -147,6 +150,7 @@ async function startProxy(upstreamPort: number): Promise<string> {
     waiting.delete(msg.id);
     resolve?.(msg);
   });
+  console.error(`${TARGET} pid ${proxy.pid}`);
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 30_000;
   for (;;) {
@@ -245,17 +249,20 @@ async function costPerRequest(url: string, body: string) {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
   await drive(pool, body, REQUESTS); // warm-up: JIT, pools, connections
   const cpu: number[] = [];
+  const system: number[] = [];
   const alloc: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     await ask('count-start');
     await drive(pool, body, REQUESTS);
     const counted = await ask('count-stop');
     cpu.push(counted.cpuUs / REQUESTS);
+    system.push(counted.systemUs / REQUESTS);
     alloc.push(counted.allocatedBytes / REQUESTS);
   }
   await pool.close();
   // CPU: the least of the rounds (other processes only ever add to it); allocation: the median.
-  return { cpuUsPerRequest: round(Math.min(...cpu)), allocatedKBPerRequest: round(median(alloc) / 1024, 2) };
+  // (system: the kernel's share, mostly socket reads and writes.)
+  return { cpuUsPerRequest: round(Math.min(...cpu)), systemUsPerRequest: round(Math.min(...system)), allocatedKBPerRequest: round(median(alloc) / 1024, 2) };
 }
 
 async function firstByte(url: URL): Promise<number> {
@@ -286,6 +293,8 @@ async function heldStreams(url: URL) {
     return first >= STREAMS;
   }, `${STREAMS} streams to get their first event`);
   const open = await ask('measure');
+  // BENCH_MEMORY_SNAPSHOT=1: a heap snapshot with the streams open, to see what each one holds.
+  if (process.env.BENCH_MEMORY_SNAPSHOT === '1') console.error(`heap snapshot: ${(await ask('snapshot')).file}`);
   holdStreams = false;
   release();
   await until(() => ended + failed >= STREAMS, 'the streams to end');
@@ -309,15 +318,24 @@ async function main() {
   const upstreamPort = (upstream.address() as { port: number }).port;
   const url = await startProxy(upstreamPort);
   try {
-    const plain = await costPerRequest(url, PLAIN);
-    const streamed = await costPerRequest(url, STREAMED);
-    const firstByteUs = await firstByte(new URL(url));
-    const memory = await heldStreams(new URL(url));
+    const plain = PHASES.has('plain') ? await costPerRequest(url, PLAIN) : undefined;
+    const streamed = PHASES.has('streamed') ? await costPerRequest(url, STREAMED) : undefined;
+    const firstByteUs = PHASES.has('first-byte') ? await firstByte(new URL(url)) : undefined;
+    const memory = PHASES.has('held') ? await heldStreams(new URL(url)) : undefined;
     const result = { target: TARGET, date: new Date().toISOString(), node: process.version, requests: REQUESTS, plain, streamed, firstByteUs, memory };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(join(root, `bench/results/stream-memory-${TARGET}.json`), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
+    // SIGTERM first: a profile asked for by BENCH_MEMORY_NODE_ARGS is written on a clean exit.
+    proxy.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      proxy.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     proxy.kill('SIGKILL');
     upstream.close();
     for (const s of held) s.destroy();
