@@ -83,12 +83,11 @@ export function repairChatStream(request: ChatRequest, opts: AnswerOptions): Fra
 
   return {
     transform(frame) {
-      // Frames without tool calls (most) are not parsed when the request had no tools.
-      if (!watchText && !frame.mayContain('"tool_calls"')) return frame;
+      // Without tools in the request, only frames with tool calls (few) are looked into further.
       const chunk = frame.json;
       const choice = chunk?.choices?.[0];
       const delta = choice?.delta;
-      if (!delta) return frame;
+      if (!delta || (!watchText && delta.tool_calls === undefined)) return frame;
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
       if (Array.isArray(delta.tool_calls)) {
