@@ -47,7 +47,7 @@ export function repairChatCompletion(completion: Json, request: ChatRequest, opt
       const parser = new BracketToolParser(names);
       const out = merge(parser.feed(message.content), parser.end());
       if (out.calls.length || out.dropped.length) {
-        out.dropped.forEach(opts.onDroppedBlock);
+        for (const name of out.dropped) opts.onDroppedBlock(name);
         message.content = out.text.trim() || (out.calls.length ? null : '');
         if (out.calls.length) {
           message.tool_calls = [...(message.tool_calls ?? []), ...out.calls.map((c) => ({ id: newId('call'), type: 'function', function: c }))];
@@ -83,12 +83,11 @@ export function repairChatStream(request: ChatRequest, opts: AnswerOptions): Fra
 
   return {
     transform(frame) {
-      // Frames without tool calls (most) are not parsed when the request had no tools.
-      if (!watchText && !frame.mayContain('"tool_calls"')) return frame;
+      // Without tools in the request, only frames with tool calls (few) are looked into further.
       const chunk = frame.json;
       const choice = chunk?.choices?.[0];
       const delta = choice?.delta;
-      if (!delta) return frame;
+      if (!delta || (!watchText && delta.tool_calls === undefined)) return frame;
       template ??= { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
       let changed = false;
       if (Array.isArray(delta.tool_calls)) {
@@ -105,7 +104,7 @@ export function repairChatStream(request: ChatRequest, opts: AnswerOptions): Fra
         if (text.length < LOOKALIKE_SCAN_LIMIT) text += delta.content;
         if (parser) {
           const parsed = parser.feed(delta.content);
-          parsed.dropped.forEach(opts.onDroppedBlock);
+          for (const name of parsed.dropped) opts.onDroppedBlock(name);
           delta.content = parsed.text;
           changed = true;
           if (parsed.calls.length) {

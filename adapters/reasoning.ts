@@ -41,6 +41,13 @@ export function separateReasoning(completion: Json, splitTags: boolean, untagged
   return changed;
 }
 
+function hasReasoningField(chunk: Json): boolean {
+  const choices = chunk?.choices;
+  if (!Array.isArray(choices)) return false;
+  for (const choice of choices) if (typeof choice?.delta?.reasoning === 'string') return true;
+  return false;
+}
+
 /** Streamed: per choice index, a splitter that remembers tags cut across chunks. */
 export function reasoningStream(splitTags: boolean, untagged: UntaggedText = 'answer'): FrameTransform {
   const splitters = new Map<number, ThinkTagSplitter>();
@@ -52,9 +59,9 @@ export function reasoningStream(splitTags: boolean, untagged: UntaggedText = 'an
   let template: Json | undefined;
   return {
     transform(frame: Frame) {
-      // Frames without a reasoning field (most) are not parsed when tags are not split.
-      if (!splitTags && !frame.mayContain('"reasoning"')) return frame;
       const chunk = frame.json;
+      // Frames without a reasoning field (most) are left as they are when tags are not split.
+      if (!splitTags && !hasReasoningField(chunk)) return frame;
       let changed = false;
       for (const choice of chunk?.choices ?? []) {
         const delta = choice?.delta;

@@ -30,11 +30,6 @@ export class Frame {
   get data(): string {
     return (this.text ??= JSON.stringify(this.value));
   }
-
-  /** Cheap test on the raw text before paying for a parse. */
-  mayContain(needle: string): boolean {
-    return this.text === undefined || this.text.includes(needle);
-  }
 }
 
 /** A per-request step over a stream of frames (Vercel-style: transform, then flush at the end). */

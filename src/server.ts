@@ -8,6 +8,13 @@ import { watchConfig } from './reload.js';
 import { noModelsWarning } from './model-servers.js';
 import { auditInboundKeys } from './security/audit.js';
 
+/**
+ * Connections the kernel holds for lmrelay until it accepts them. Node's default, 511, overflows
+ * when thousands of clients open streams at once, and each dropped connection comes back only
+ * after a SYN retry (a second or more). The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export interface StartOptions {
   configSource: string;
   host?: string;
@@ -30,7 +37,7 @@ export async function startServer(opts: StartOptions): Promise<FastifyInstance> 
   for (const warning of [...loaded.security.warnings.filter((w) => !forFileHost(w)), ...inbound.warnings]) opts.logger.warn(warning);
   for (const error of loaded.catalog.errors) opts.logger.error(error);
   for (const error of loaded.security.errors.filter((e) => !forFileHost(e))) opts.logger.error(`${error} (its requests will be refused)`);
-  await app.listen({ host, port });
+  await app.listen({ host, port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` : String(address);
   opts.logger.info({ address: shown, config: loaded.source, models: loaded.catalog.list().length }, `lmrelay listening on ${shown}`);

@@ -50,7 +50,6 @@ function completeDeltaUsage(): FrameTransform {
   let started: Json = {};
   return {
     transform(frame: Frame) {
-      if (!frame.mayContain('"usage"')) return frame;
       const e = frame.json;
       if (e?.type === 'message_start') started = e.message?.usage ?? {};
       else if (e?.type === 'message_delta' && e.usage) {

@@ -83,8 +83,7 @@ const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete']);
 export async function* keepStreamedResponse(frames: AsyncIterable<Frame[]>, keep: (response: Json) => Promise<void>): AsyncGenerator<Frame[]> {
   for await (const batch of frames) {
     for (const frame of batch) {
-      const named = frame.event !== undefined ? FINAL_EVENTS.has(frame.event) : frame.mayContain('"response.completed"') || frame.mayContain('"response.incomplete"');
-      if (!named) continue;
+      if (frame.event !== undefined && !FINAL_EVENTS.has(frame.event)) continue;
       const event = frame.json;
       if (FINAL_EVENTS.has(event?.type) && event.response) await keep(event.response);
     }

@@ -12,6 +12,7 @@ import type { ChatExchange } from '../../dialects/types.js';
 import { shapeChatRequest } from '../../adapters/chat-request.js';
 import { separateReasoning, reasoningStream, reasoningMayApply } from '../../adapters/reasoning.js';
 import type { UntaggedText } from '../../adapters/think-tags.js';
+import type { LookAlike } from '../../adapters/lookalike-tools.js';
 import { stripOpenAIOnlyFields } from '../../adapters/proxy-shaping.js';
 import { checkContextWindow } from '../../adapters/context-preflight.js';
 import { repairChatCompletion, repairChatStream, repairMayApply, type AnswerOptions } from '../../adapters/chat-answer.js';
@@ -67,12 +68,30 @@ function untaggedText(target: ModelTarget): UntaggedText {
   return target.compat.thinkOpenedByTemplate ? 'reasoning' : 'answer';
 }
 
+/** The repairs' options and warnings: methods on one object, not closures made for every answer. */
+class AnswerWarnings implements AnswerOptions {
+  readonly bracketToolCalls: boolean;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly target: ModelTarget,
+  ) {
+    this.bracketToolCalls = target.compat.bracketToolCalls !== false;
+  }
+
+  private get about() {
+    return { runId: this.ctx.id, provider: this.target.provider.id, model: this.target.ref };
+  }
+
+  onLookAlike(found: LookAlike): void {
+    this.ctx.log.warn({ ...this.about, pattern: found.pattern, tool: found.tool }, 'reply text looks like a tool call but the provider sent no structured call; left as text');
+  }
+
+  onDroppedBlock(name: string): void {
+    this.ctx.log.warn({ ...this.about, tool: name }, 'removed a bracketed tool block that names no tool of the request');
+  }
+}
+
 function answerOptions(ctx: CallContext, target: ModelTarget): AnswerOptions {
-  const about = { runId: ctx.id, provider: target.provider.id, model: target.ref };
-  return {
-    bracketToolCalls: target.compat.bracketToolCalls !== false,
-    onLookAlike: (found) =>
-      ctx.log.warn({ ...about, pattern: found.pattern, tool: found.tool }, 'reply text looks like a tool call but the provider sent no structured call; left as text'),
-    onDroppedBlock: (name) => ctx.log.warn({ ...about, tool: name }, 'removed a bracketed tool block that names no tool of the request'),
-  };
+  return new AnswerWarnings(ctx, target);
 }

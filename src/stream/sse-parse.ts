@@ -18,6 +18,9 @@ export class SseOverflowError extends Error {
   }
 }
 
+/** One options object for every decode call, not one per network chunk. */
+const STREAMING = { stream: true } as const;
+
 /** Yields the events each network chunk completed, as one batch (one await per chunk, not per event). */
 export async function* parseSse(
   body: AsyncIterable<Buffer>,
@@ -36,7 +39,7 @@ export async function* parseSse(
   const decoder = new TextDecoder();
   for await (const chunk of body) {
     onChunk();
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    parser.feed(decoder.decode(chunk, STREAMING));
     if (overflow) throw new SseOverflowError(maxEventChars);
     if (ready.length) {
       const batch = ready;

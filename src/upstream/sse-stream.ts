@@ -45,14 +45,18 @@ interface Converted {
 }
 
 async function* framesFrom(first: Converted, batches: AsyncIterator<SseEvent[]>, deadline: CallDeadline, opts: StreamOptions): AsyncGenerator<Frame[]> {
-  let recent: Frame[] = [];
+  // The last two frames, for isComplete: kept as two variables, no array per batch.
+  let beforeLast: Frame | undefined;
+  let last: Frame | undefined;
   let sawDone = false;
   try {
     let batch = first;
     for (;;) {
-      if (batch.frames.length) {
-        recent = batch.frames.length >= 2 ? batch.frames.slice(-2) : [recent[recent.length - 1], batch.frames[0]].filter(Boolean);
-        yield batch.frames;
+      const frames = batch.frames;
+      if (frames.length) {
+        beforeLast = frames.length >= 2 ? frames[frames.length - 2] : last;
+        last = frames[frames.length - 1];
+        yield frames;
       }
       if (batch.done) {
         sawDone = true;
@@ -60,6 +64,7 @@ async function* framesFrom(first: Converted, batches: AsyncIterator<SseEvent[]>,
       }
       const next = await nextBatch(batches, deadline, opts.label);
       if (next.done) {
+        const recent = beforeLast ? [beforeLast, last!] : last ? [last] : [];
         if (!opts.isComplete(recent)) throw badResponse(opts.label, 'stream ended before it finished (truncated)');
         return;
       }
