@@ -32,7 +32,7 @@ export async function callUpstream(
   headers?: Record<string, string>,
 ): Promise<TransportResult> {
   const label = target.ref;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers, errorCode: api.errorCode });
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers, errorCode: api.errorCode, fromRoot: api.fromRoot });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished, framing: api.framing });
     ctx.metrics.timeToFirstToken.observe((performance.now() - ctx.startedAt) / 1000, target.provider.id);
