@@ -49,7 +49,7 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     deadline.watch(exchange);
     res = await exchange.head;
   } catch (err) {
-    throw nameRequest(classifyError(err, label, deadline.reason), label, provider, opts.path);
+    throw nameRequest(classifyError(err, label, deadline.reason), label, namedProvider(opts), opts.path);
   }
   if (res.status >= 300) {
     const text = await res.body.text(ERROR_BODY_LIMIT, true).catch((err) => {
@@ -58,7 +58,7 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     if (res.status < 400) throw classifyRedirect(res.status, res.headers.location, label);
     const message = upstreamErrorMessage(text, res.status);
     const failure = classifyStatus(res.status, message, label, retryAfter(res.headers['retry-after']), opts.errorCode?.(res.status, message));
-    failure.message = httpFailureText(label, provider, opts.path, res.status, message);
+    failure.message = httpFailureText(label, namedProvider(opts), opts.path, res.status, message);
     throw failure;
   }
   return res;
@@ -76,6 +76,11 @@ export async function readBody(res: UpstreamResponse, deadline: CallDeadline, la
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
+}
+
+/** The provider as a failure names its URL: a path from the root has no baseUrl path before it. */
+function namedProvider(opts: SendOptions): ResolvedProvider {
+  return opts.fromRoot ? { ...opts.provider, basePath: '' } : opts.provider;
 }
 
 function retryAfter(value: string | string[] | undefined): number | undefined {
