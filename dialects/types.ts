@@ -54,6 +54,8 @@ export interface DialectTransport {
    * alone does not say (Ollama's 404 for a model it has not pulled); undefined: by status.
    */
   errorCode?(status: number, message: string): ErrorCode | undefined;
+  /** `path` is from the server's root, not under baseUrl's path (llama.cpp's /infill). */
+  fromRoot?: boolean;
 }
 
 /** One Chat Completions request in a dialect's terms, and the way back for its answer. */
@@ -128,4 +130,10 @@ export interface Dialect<Name extends ApiName = ApiName> {
   readonly probe: DialectProbe;
   /** The transport of `/v1/embeddings` calls; absent when the API's servers have no embeddings. */
   readonly embeddings?: DialectTransport;
+  /** The transport of `/v1/completions` (legacy text completions); absent when the API's servers have none. */
+  readonly completions?: DialectTransport;
+  /** llama.cpp's fill-in-the-middle `/infill`, for models with `compat.infill`. */
+  readonly infill?: DialectTransport;
+  /** The transport of `/v1/rerank` (Jina/Cohere shape); absent when the API's servers have none. */
+  readonly rerank?: DialectTransport;
 }

@@ -16,6 +16,8 @@ import responsesCompactRoute from './responses-compact/route.js';
 import storedResponsesRoute from './responses/route-stored.js';
 import embeddingsRoute from './embeddings/route.js';
 import messagesRoute from './messages/route.js';
+import completionsRoute from './completions/route.js';
+import rerankRoute from './rerank/route.js';
 
 export const v1Surfaces: readonly FastifyPluginAsync[] = [
   modelsRoute,
@@ -26,4 +28,6 @@ export const v1Surfaces: readonly FastifyPluginAsync[] = [
   responsesCompactRoute,
   embeddingsRoute,
   messagesRoute,
+  completionsRoute,
+  rerankRoute,
 ];

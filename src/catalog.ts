@@ -62,9 +62,15 @@ export interface ModelTarget {
   inputs?: readonly string[];
   /** agents.defaults.contextGuard. */
   contextGuard: ContextGuard;
-  /** The model's `kind`: undefined serves either kind of request. */
+  /** The model's `kind`: undefined serves every kind of request. */
   kind?: ModelKind;
+  /** Its provider's timeouts, with the model's own first-token timeout where it has one. */
+  timeouts: ProviderTimeouts;
 }
+
+/** The kinds of model whose requests have a chain of their own (`agents.defaults.<kind>Model`). */
+type OwnChainKind = Exclude<ModelKind, 'chat'>;
+const OWN_CHAIN_KINDS: readonly OwnChainKind[] = ['embedding', 'rerank'];
 
 const aliasesOf = (settings: ModelSettings | undefined): string[] => (settings?.alias === undefined ? [] : [settings.alias].flat());
 
@@ -101,6 +107,12 @@ export function resolveProvider(id: string, config: ProviderConfig, builtin = fa
   };
 }
 
+/** A model's own first-token timeout replaces its provider's (still capped by the total). */
+function modelTimeouts(timeouts: ProviderTimeouts, model: ModelConfig | undefined): ProviderTimeouts {
+  const seconds = model?.firstTokenTimeoutSeconds;
+  return seconds === undefined ? timeouts : { ...timeouts, firstTokenMs: Math.min(seconds * 1000, timeouts.totalMs) };
+}
+
 export interface CatalogOptions {
   /** Local servers looked for beside the configured providers (models.mode "merge"). */
   builtin?: Readonly<Record<string, ProviderConfig>>;
@@ -112,14 +124,14 @@ export interface CatalogOptions {
 export class Catalog {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly primary?: string;
-  /** The model of `/v1/embeddings` requests that name none (or `default`). */
-  readonly embeddingPrimary?: string;
+  /** The model of `/v1/embeddings` (`/v1/rerank`) requests that name none (or `default`). */
+  readonly kindPrimary: Readonly<Record<OwnChainKind, string | undefined>> = { embedding: undefined, rerank: undefined };
   private readonly targets = new Map<string, ModelTarget>();
   private readonly aliases = new Map<string, string>();
   private readonly chains = new Map<string, readonly ModelTarget[]>();
   private readonly defaultFallbacks: readonly string[];
-  private readonly embeddingChains = new Map<string, readonly ModelTarget[]>();
-  private readonly embeddingFallbacks: readonly string[];
+  private readonly kindChains: Record<OwnChainKind, Map<string, readonly ModelTarget[]>> = { embedding: new Map(), rerank: new Map() };
+  private readonly kindFallbacks: Record<OwnChainKind, readonly string[]> = { embedding: [], rerank: [] };
   private readonly settings: Record<string, ModelSettings>;
   private readonly lean: { all: boolean; tools: readonly string[] };
   /** Things worth saying at load that do not make the config invalid. */
@@ -148,8 +160,8 @@ export class Catalog {
     for (const provider of providers.values()) {
       provider.config.models.forEach((model, i) => {
         this.addTarget(`${provider.id}/${model.id}`, provider, model.id, model);
-        // The guard bounds chat prompts; an embedding model's small window is its nature.
-        if (model.kind === 'embedding') return;
+        // The guard bounds chat prompts; an embedding or rerank model's small window is its nature.
+        if (model.kind === 'embedding' || model.kind === 'rerank') return;
         const window = model.contextWindow;
         const verdict = contextVerdict(window, this.contextGuard);
         if (verdict !== 'ok') {
@@ -176,17 +188,19 @@ export class Catalog {
     for (const [ref, settings] of Object.entries(this.settings)) {
       settings.fallbacks?.forEach((f, i) => this.resolveName(f) ?? this.targetForRef(f, `agents.defaults.models["${ref}"].fallbacks[${i}]`));
     }
-    // Embeddings have their own chain: agents.defaults.embeddingModel, else the models of kind "embedding".
-    const embedding = config.agents.defaults.embeddingModel;
-    const marked = this.list().filter((t) => t.kind === 'embedding').map((t) => t.ref);
-    this.embeddingPrimary = embedding?.primary
-      ? (this.resolveName(embedding.primary) ?? this.targetForRef(embedding.primary, 'agents.defaults.embeddingModel.primary'))?.ref
-      : marked[0];
-    this.embeddingFallbacks = embedding?.fallbacks ?? marked;
-    embedding?.fallbacks?.forEach((ref, i) => this.resolveName(ref) ?? this.targetForRef(ref, `agents.defaults.embeddingModel.fallbacks[${i}]`));
+    // Embeddings and rerank have their own chains: agents.defaults.<kind>Model, else the models of that kind.
+    const kindPrimary = this.kindPrimary as Record<OwnChainKind, string | undefined>;
+    for (const kind of OWN_CHAIN_KINDS) {
+      const where = `agents.defaults.${kind}Model`;
+      const own = config.agents.defaults[`${kind}Model`];
+      const marked = this.list().filter((t) => t.kind === kind).map((t) => t.ref);
+      kindPrimary[kind] = own?.primary ? (this.resolveName(own.primary) ?? this.targetForRef(own.primary, `${where}.primary`))?.ref : marked[0];
+      this.kindFallbacks[kind] = own?.fallbacks ?? marked;
+      own?.fallbacks?.forEach((ref, i) => this.resolveName(ref) ?? this.targetForRef(ref, `${where}.fallbacks[${i}]`));
+    }
     for (const target of this.targets.values()) {
       this.chains.set(target.ref, this.buildChain(target, 'chat'));
-      this.embeddingChains.set(target.ref, this.buildChain(target, 'embedding'));
+      for (const kind of OWN_CHAIN_KINDS) this.kindChains[kind].set(target.ref, this.buildChain(target, kind));
     }
     this.warnOfKindMismatches();
     for (const target of this.targets.values()) deepFreeze(target);
@@ -210,7 +224,7 @@ export class Catalog {
    */
   resolve(name: string | undefined | null, kind: ModelKind = 'chat'): ModelTarget | undefined {
     if (!name || name === 'default') {
-      const primary = kind === 'embedding' ? this.embeddingPrimary : this.primary;
+      const primary = kind === 'chat' ? this.primary : this.kindPrimary[kind];
       return primary ? this.targets.get(primary) : undefined;
     }
     return this.resolveName(name) ?? this.adHoc(name);
@@ -223,7 +237,7 @@ export class Catalog {
 
   /** The requested model, then its fallbacks (its own, else the defaults of its kind), duplicates dropped. */
   chainFor(target: ModelTarget, kind: ModelKind = 'chat'): readonly ModelTarget[] {
-    return (kind === 'embedding' ? this.embeddingChains : this.chains).get(target.ref) ?? this.buildChain(target, kind);
+    return (kind === 'chat' ? this.chains : this.kindChains[kind]).get(target.ref) ?? this.buildChain(target, kind);
   }
 
   private resolveName(name: string): ModelTarget | undefined {
@@ -289,11 +303,12 @@ export class Catalog {
       inputs: model?.input,
       contextGuard: this.contextGuard,
       kind: model?.kind,
+      timeouts: modelTimeouts(provider.timeouts, model),
     };
   }
 
   private buildChain(target: ModelTarget, kind: ModelKind): readonly ModelTarget[] {
-    const refs = target.settings?.fallbacks ?? (kind === 'embedding' ? this.embeddingFallbacks : this.defaultFallbacks);
+    const refs = target.settings?.fallbacks ?? (kind === 'chat' ? this.defaultFallbacks : this.kindFallbacks[kind]);
     const chain = [target];
     for (const ref of refs) {
       const next = this.resolveName(ref) ?? this.adHoc(ref);
@@ -311,6 +326,6 @@ export class Catalog {
       }
     };
     check('chat', 'agents.defaults.model', [this.primary, ...this.defaultFallbacks]);
-    check('embedding', 'agents.defaults.embeddingModel', [this.embeddingPrimary, ...this.embeddingFallbacks]);
+    for (const kind of OWN_CHAIN_KINDS) check(kind, `agents.defaults.${kind}Model`, [this.kindPrimary[kind], ...this.kindFallbacks[kind]]);
   }
 }

@@ -10,6 +10,7 @@ import { chatToOllama } from './request.js';
 import { ollamaToChatCompletion } from './answer.js';
 import { ollamaChunksToChatChunks } from './stream.js';
 import { ollamaEmbeddingsTransport } from './embeddings.js';
+import { ollamaTextCompletionsTransport } from './text-completions.js';
 
 export const ollama: Dialect<'ollama'> = {
   name: 'ollama',
@@ -27,4 +28,6 @@ export const ollama: Dialect<'ollama'> = {
   forwardsUnknownFields: false,
   probe: ollamaProbe,
   embeddings: ollamaEmbeddingsTransport,
+  // Ollama has no rerank API.
+  completions: ollamaTextCompletionsTransport,
 };

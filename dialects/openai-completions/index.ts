@@ -3,6 +3,9 @@ import type { Dialect } from '../types.js';
 import { chatCompletionsTransport } from './transport.js';
 import { chatCompletionsProbe } from './probe.js';
 import { embeddingsTransport } from './embeddings.js';
+import { textCompletionsTransport } from './text-completions.js';
+import { infillTransport } from './infill.js';
+import { rerankTransport } from './rerank.js';
 
 export const openaiCompletions: Dialect<'openai-completions'> = {
   name: 'openai-completions',
@@ -13,4 +16,7 @@ export const openaiCompletions: Dialect<'openai-completions'> = {
   forwardsUnknownFields: true,
   probe: chatCompletionsProbe,
   embeddings: embeddingsTransport,
+  completions: textCompletionsTransport,
+  infill: infillTransport,
+  rerank: rerankTransport,
 };

@@ -6,6 +6,8 @@ import { chatRequestToResponses } from './request.js';
 import { responseToChatCompletion } from './answer.js';
 import { responsesEventsToChatChunks } from './stream.js';
 import { embeddingsTransport } from '../openai-completions/embeddings.js';
+import { textCompletionsTransport } from '../openai-completions/text-completions.js';
+import { rerankTransport } from '../openai-completions/rerank.js';
 
 export const openaiResponses: Dialect<'openai-responses'> = {
   name: 'openai-responses',
@@ -20,5 +22,8 @@ export const openaiResponses: Dialect<'openai-responses'> = {
   repairs: { reasoning: true, toolText: false },
   forwardsUnknownFields: true,
   probe: responsesProbe,
+  // The same servers (LM Studio, vLLM) serve these OpenAI-style routes beside Responses.
   embeddings: embeddingsTransport,
+  completions: textCompletionsTransport,
+  rerank: rerankTransport,
 };

@@ -30,6 +30,8 @@ export const compatSchema = z.strictObject({
   thinkOpenedByTemplate: z.boolean().optional(),
   /** Tool types besides `function` the upstream runs itself (`web_search`, `mcp`, `namespace`, ...): sent as they are. */
   nativeToolTypes: z.array(z.string().min(1)).optional(),
+  /** POST /v1/completions goes to llama.cpp's `/infill` (input_prefix/input_suffix) instead of /completions. */
+  infill: z.boolean().optional(),
 });
 
 export const modelSchema = z.strictObject({
@@ -47,8 +49,10 @@ export const modelSchema = z.strictObject({
     .optional(),
   contextWindow: z.number().int().positive().optional(),
   maxTokens: z.number().int().positive().optional(),
-  /** What the model serves: chat (Chat Completions, Responses) or embeddings; unset, either. */
-  kind: z.enum(['chat', 'embedding']).optional(),
+  /** What the model serves: chat (Chat Completions, Responses, text completions), embeddings or rerank; unset, any of them. */
+  kind: z.enum(['chat', 'embedding', 'rerank']).optional(),
+  /** This model's time to the first streamed chunk, in place of its provider's (fractions of a second for autocomplete). */
+  firstTokenTimeoutSeconds: positiveSeconds.optional(),
   compat: compatSchema.optional(),
 });
 
@@ -214,6 +218,13 @@ export const configSchema = z.strictObject({
             .prefault({}),
           /** The chain of /v1/embeddings; unset, the models of `kind: "embedding"` in config order. */
           embeddingModel: z
+            .strictObject({
+              primary: z.string().optional(),
+              fallbacks: z.array(z.string()).optional(),
+            })
+            .optional(),
+          /** The chain of /v1/rerank; unset, the models of `kind: "rerank"` in config order. */
+          rerankModel: z
             .strictObject({
               primary: z.string().optional(),
               fallbacks: z.array(z.string()).optional(),

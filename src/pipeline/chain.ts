@@ -34,7 +34,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
     previous = target;
     attempts++;
     const label = target.ref;
-    const deadline = new CallDeadline(label, target.provider.timeouts, ctx.signal);
+    const deadline = new CallDeadline(label, target.timeouts, ctx.signal);
     let value: T;
     try {
       value = await call(target, deadline);

@@ -110,6 +110,6 @@ function learnModelLabel(app: FastifyInstance, state: RelayState, target: ModelT
 }
 
 function wrongKind(target: ModelTarget, kind: ModelKind): RelayError {
-  const use = target.kind === 'embedding' ? 'POST /v1/embeddings' : 'a chat route (/v1/chat/completions, /v1/responses)';
+  const use = target.kind === 'embedding' ? 'POST /v1/embeddings' : target.kind === 'rerank' ? 'POST /v1/rerank' : 'a chat route (/v1/chat/completions, /v1/responses, /v1/completions)';
   return new RelayError(`${target.ref} is a model of kind "${target.kind}", not ${kind}: send its requests to ${use}`, { code: 'invalid_value', param: 'model' });
 }

@@ -17,9 +17,9 @@ export function knownModel(state: RelayState, name: string | undefined, kind: Mo
 
 /** A name the config does not resolve: the servers that report their models are asked. */
 export async function discoverModel(state: RelayState, name: string | undefined, kind: ModelKind = 'chat'): Promise<ModelTarget> {
-  if ((!name || name === 'default') && kind === 'embedding') {
+  if ((!name || name === 'default') && kind !== 'chat') {
     // The first model a server reports is most likely a chat model: no guess here.
-    throw new RelayError('no model given and no default embedding model: set agents.defaults.embeddingModel.primary, or give a model kind: "embedding"', {
+    throw new RelayError(`no model given and no default ${kind} model: set agents.defaults.${kind}Model.primary, or give a model kind: "${kind}"`, {
       code: 'model_not_found',
       param: 'model',
     });

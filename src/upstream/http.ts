@@ -45,11 +45,11 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     const failure = classifyError(first, label, deadline.reason);
     // A connection reset before any answer is most often a kept-alive socket the server had just
     // closed (llama.cpp closes idle ones after 5 s): once, on a fresh try, before it counts.
-    if (failure.failureKind !== 'reset' || deadline.reason !== undefined) throw nameRequest(failure, label, provider, opts.path);
+    if (failure.failureKind !== 'reset' || deadline.reason !== undefined) throw nameRequest(failure, label, namedProvider(opts), opts.path);
     try {
       res = await exchangeHead(opts);
     } catch (err) {
-      throw nameRequest(classifyError(err, label, deadline.reason), label, provider, opts.path);
+      throw nameRequest(classifyError(err, label, deadline.reason), label, namedProvider(opts), opts.path);
     }
   }
   if (res.status >= 300) {
@@ -59,7 +59,7 @@ export async function sendJson(opts: SendOptions): Promise<UpstreamResponse> {
     if (res.status < 400) throw classifyRedirect(res.status, res.headers.location, label);
     const message = upstreamErrorMessage(text, res.status);
     const failure = classifyStatus(res.status, message, label, retryAfter(res.headers['retry-after']), opts.errorCode?.(res.status, message));
-    failure.message = httpFailureText(label, provider, opts.path, res.status, message);
+    failure.message = httpFailureText(label, namedProvider(opts), opts.path, res.status, message);
     throw failure;
   }
   return res;
@@ -89,6 +89,11 @@ export async function readBody(res: UpstreamResponse, deadline: CallDeadline, la
   } catch (err) {
     throw classifyError(err, label, deadline.reason);
   }
+}
+
+/** The provider as a failure names its URL: a path from the root has no baseUrl path before it. */
+function namedProvider(opts: SendOptions): ResolvedProvider {
+  return opts.fromRoot ? { ...opts.provider, basePath: '' } : opts.provider;
 }
 
 function retryAfter(value: string | string[] | undefined): number | undefined {

@@ -34,7 +34,7 @@ export async function callUpstream(
   const label = target.ref;
   // With tracing on, the attempt's traceparent goes along with the provider's headers.
   const sent = ctx.trace ? ctx.trace.propagate(headers ?? (stream ? target.provider.callHeaders.stream : target.provider.callHeaders.json)) : headers;
-  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers: sent, errorCode: api.errorCode });
+  const res = await sendJson({ provider: target.provider, pools: ctx.pools, path: api.path(target, stream), payload: JSON.stringify(payload), deadline, label, stream, headers: sent, errorCode: api.errorCode, fromRoot: api.fromRoot });
   if (stream) {
     const opened = await openSseStream(res, deadline, { label, isComplete: api.streamFinished, framing: api.framing });
     ctx.recordFirstToken(target.provider.id, (performance.now() - ctx.startedAt) / 1000);

@@ -105,7 +105,32 @@ t.test('embedding chains: agents.defaults.embeddingModel, else the models of kin
     'agents.defaults.embeddingModel.primary: "nope/x" names no configured provider (write provider/model-id)',
     'agents.defaults.embeddingModel.fallbacks[0]: "vllm/other" is not among models.providers.vllm.models',
   ]);
-  t.match(problemsOf(`{ ${providers.replace('kind: "chat"', 'kind: "rerank"')} }`)[0], /^models\.providers\.llamacpp\.models\[1\]\.kind:/);
+  t.match(problemsOf(`{ ${providers.replace('kind: "chat"', 'kind: "vision"')} }`)[0], /^models\.providers\.llamacpp\.models\[1\]\.kind:/);
+});
+
+t.test('rerank chains: agents.defaults.rerankModel, else the models of kind "rerank"; a model may set its own first-token timeout', async (t) => {
+  const providers = `models: { mode: "replace", providers: {
+    llamacpp: { baseUrl: "http://127.0.0.1:8083/v1", firstTokenTimeoutSeconds: 30, models: [{ id: "bge-reranker", kind: "rerank", contextWindow: 512 }, { id: "coder", firstTokenTimeoutSeconds: 0.25 }] },
+    vllm: { baseUrl: "http://127.0.0.1:8000/v1", models: [{ id: "jina-reranker", kind: "rerank" }] },
+  } }`;
+  const implicit = parseConfigText(`{ ${providers} }`, 'test', {}).catalog;
+  t.same(implicit.warnings, [], 'a small window on a rerank model is no chat context problem');
+  const first = implicit.resolve(undefined, 'rerank')!;
+  t.equal(first.ref, 'llamacpp/bge-reranker');
+  t.same(implicit.chainFor(first, 'rerank').map((x) => x.ref), ['llamacpp/bge-reranker', 'vllm/jina-reranker']);
+  t.equal(implicit.resolve(undefined, 'embedding'), undefined, 'rerank models are not embedding defaults');
+  t.equal(implicit.resolve('llamacpp/coder')!.timeouts.firstTokenMs, 250, 'the model own, in milliseconds');
+  t.equal(first.timeouts.firstTokenMs, 30_000, 'else the provider one');
+
+  const explicit = parseConfigText(`{ ${providers}, agents: { defaults: { rerankModel: { primary: "vllm/jina-reranker", fallbacks: ["llamacpp/coder"] } } } }`, 'test', {}).catalog;
+  t.same(explicit.chainFor(explicit.resolve('default', 'rerank')!, 'rerank').map((x) => x.ref), ['vllm/jina-reranker', 'llamacpp/coder']);
+  t.same(explicit.warnings, []);
+  t.same(problemsOf(`{ ${providers}, agents: { defaults: { rerankModel: { fallbacks: ["llamacpp/nope"] } } } }`), [
+    'agents.defaults.rerankModel.fallbacks[0]: "llamacpp/nope" is not among models.providers.llamacpp.models',
+  ]);
+  const crossed = parseConfigText(`{ ${providers}, agents: { defaults: { model: { primary: "vllm/jina-reranker" } } } }`, 'test', {});
+  t.same(crossed.catalog.warnings, ['agents.defaults.model: vllm/jina-reranker is of kind "rerank", so it cannot serve chat requests']);
+  t.match(problemsOf(`{ ${providers.replace('0.25', '0')} }`)[0], /^models\.providers\.llamacpp\.models\[1\]\.firstTokenTimeoutSeconds:/);
 });
 
 t.test('an alias may be a list: several names for one model (Claude Code main and small model names)', async (t) => {
@@ -138,7 +163,7 @@ t.test('unknown keys are refused at every level, with the nearest known key', as
   t.same(problemsOf('{ sever: { port: 1 }, agent: {} }'), ['(root): unknown key "sever" (did you mean "server"?)', '(root): unknown key "agent" (did you mean "agents"?)']);
   t.same(problemsOf('{ models: { mdoe: "merge" } }'), ['models: unknown key "mdoe" (did you mean "mode"?)']);
   t.same(problemsOf('{ agents: { defaults: { model: { primary: "a/b", fallback: [] } } } }'), ['agents.defaults.model: unknown key "fallback" (did you mean "fallbacks"?)']);
-  t.same(problemsOf('{ agents: { defaults: { workspace: "~/w" } } }'), ['agents.defaults: unknown key "workspace" (known keys here: model, embeddingModel, models, contextGuard, experimental)']);
+  t.same(problemsOf('{ agents: { defaults: { workspace: "~/w" } } }'), ['agents.defaults: unknown key "workspace" (known keys here: model, embeddingModel, rerankModel, models, contextGuard, experimental)']);
   t.same(problemsOf('{ agents: { defualts: {} } }'), ['agents: unknown key "defualts" (did you mean "defaults"?)']);
   t.same(problemsOf('{ agents: { defaults: { experimental: { localModelLeen: true } } } }'), ['agents.defaults.experimental: unknown key "localModelLeen" (did you mean "localModelLean"?)']);
   t.same(problemsOf('{ server: { apiKeys: [{ key: "k-0123456789abc", nmae: "team" }] } }'), ['server.apiKeys[0]: unknown key "nmae" (did you mean "name"?)']);

@@ -41,7 +41,7 @@ function opensWebSocket(url: string, key: string): Promise<boolean> {
 }
 
 function raw(method: string, path: string, headers: Record<string, string> = {}) {
-  const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }) : undefined;
+  const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', query: 'hi', documents: ['hi'], max_tokens: 5 }) : undefined;
   return rawRequest(relay.url, method, path, headers, body);
 }
 

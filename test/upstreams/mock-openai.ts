@@ -36,6 +36,16 @@
  * the way Python servers write numbers (`0.50`, `-1.250e-3`) so that a re-serialised answer shows;
  * its model ids status-<code>, hang and badjson fail as above.
  *
+ * POST /v1/completions (text completions) answers "Hello from <dialect> <model>", plus " [before <suffix>]"
+ * when the request has a suffix, once per prompt (streamed one word per chunk, usage when asked);
+ * its model ids status-<code>, hang, slow-<ms> and badjson behave as above.
+ * POST /infill (llama.cpp's, at the root) answers "<infill <input_prefix>|<input_suffix>>" as
+ * llama.cpp's native completion object (streamed: one object an event, the last `stop: true`, no
+ * [DONE]); n_predict 1 stops at the limit; slow-<ms> and status-<code> as above.
+ * POST /v1/rerank scores each document by how many of the query's words it holds (results in
+ * document order, unsorted, vLLM-style usage with total_tokens only); status-<code>, hang,
+ * slow-<ms>, and bad-index (a result naming no document) as above.
+ *
  * Control: GET /__mock/requests lists received requests; GET /__mock/aborted counts requests
  * whose client went away before the answer finished; POST /__mock/reset clears both.
  */
@@ -451,6 +461,68 @@ async function embeddings(res: ServerResponse, body: any) {
   res.end(text);
 }
 
+/** Fails as the model id says (status-<code>, hang, slow-<ms>); true when the answer is already handled. */
+async function failAsModel(res: ServerResponse, model: string): Promise<boolean> {
+  const status = /^status-(\d+)$/.exec(model);
+  if (status) {
+    sendJson(res, Number(status[1]), errorBody(Number(status[1]), `mock ${dialect} failure ${status[1]}`));
+    return true;
+  }
+  if (model === 'hang') return true;
+  const slow = /^slow-(\d+)$/.exec(model);
+  if (slow) await sleep(Number(slow[1]));
+  return false;
+}
+
+async function textCompletions(res: ServerResponse, body: any) {
+  const model: string = String(body?.model ?? '');
+  if (await failAsModel(res, model)) return;
+  if (model === 'badjson') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end('{"choices": [ oops }');
+  }
+  const prompts: unknown[] = Array.isArray(body.prompt) && typeof body.prompt[0] !== 'number' ? body.prompt : [body.prompt];
+  const text = replyText(model) + (typeof body.suffix === 'string' && body.suffix ? ` [before ${body.suffix}]` : '');
+  const base = { id: 'cmpl-mock', object: 'text_completion', created: 1700000000, model };
+  const usage = { prompt_tokens: 5 * prompts.length, completion_tokens: 4 * prompts.length, total_tokens: 9 * prompts.length };
+  if (!body.stream) {
+    return sendJson(res, 200, { ...base, choices: prompts.map((_, index) => ({ index, text, logprobs: null, finish_reason: 'stop' })), usage });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const write = (json: unknown) => res.write(`data: ${JSON.stringify(json)}\n\n`);
+  for (let index = 0; index < prompts.length; index++) {
+    for (const word of text.split(/(?<= )/)) {
+      write({ ...base, choices: [{ index, text: word, logprobs: null, finish_reason: null }] });
+      if (chunkDelayMs) await sleep(chunkDelayMs);
+    }
+    write({ ...base, choices: [{ index, text: '', logprobs: null, finish_reason: 'stop' }] });
+  }
+  if (body.stream_options?.include_usage) write({ ...base, choices: [], usage });
+  res.end('data: [DONE]\n\n');
+}
+
+async function infill(res: ServerResponse, body: any) {
+  const model: string = String(body?.model ?? '');
+  if (await failAsModel(res, model)) return;
+  const content = `<infill ${body.input_prefix}|${body.input_suffix}>`;
+  const limited = body.n_predict === 1;
+  const last = { content: '', stop: true, model, stop_type: limited ? 'limit' : 'eos', tokens_predicted: 3, tokens_evaluated: 11, timings: {} };
+  if (!body.stream) return sendJson(res, 200, { ...last, content, index: 0 });
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const piece of content.split(/(?<=\|)/)) res.write(`data: ${JSON.stringify({ index: 0, content: piece, stop: false })}\n\n`);
+  res.end(`data: ${JSON.stringify(last)}\n\n`);
+}
+
+async function rerank(res: ServerResponse, body: any) {
+  const model: string = String(body?.model ?? '');
+  if (await failAsModel(res, model)) return;
+  if (!Array.isArray(body?.documents) || body.documents.some((d: unknown) => typeof d !== 'string')) return sendJson(res, 400, errorBody(400, 'documents must be strings'));
+  const words = String(body.query).toLowerCase().split(/\s+/);
+  const results = body.documents.map((doc: string, index: number) => ({ index, relevance_score: words.filter((w) => doc.toLowerCase().includes(w)).length / words.length }));
+  if (model === 'bad-index') results[0].index = 99;
+  sendJson(res, 200, { id: 'rerank-mock', model, results, usage: { total_tokens: 13 } });
+}
+
 /** Anthropic's count_tokens: a fixed count, behind the same headers as /v1/messages. */
 function countTokens(req: IncomingMessage, res: ServerResponse) {
   if (!req.headers['x-api-key'] || !req.headers['anthropic-version']) return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'x-api-key and anthropic-version are required' } });
@@ -517,6 +589,9 @@ const server = createServer((req, res) => {
     if (req.method === 'POST' && url === '/v1/messages/count_tokens' && !values.only) return countTokens(req, res);
     if (req.method === 'POST' && url === '/tokenize' && dialect === 'vllm' && values.only !== 'responses') return vllmTokenize(res, body);
     if (req.method === 'POST' && url === '/v1/embeddings' && !values.only) return void embeddings(res, body);
+    if (req.method === 'POST' && url === '/v1/completions' && !values.only) return void textCompletions(res, body);
+    if (req.method === 'POST' && url === '/infill' && dialect === 'llamacpp' && !values.only) return void infill(res, body);
+    if (req.method === 'POST' && url === '/v1/rerank' && !values.only) return void rerank(res, body);
     sendJson(res, 404, errorBody(404, `no route ${url}`));
   });
 });
