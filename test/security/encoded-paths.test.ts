@@ -40,8 +40,11 @@ function opensWebSocket(url: string, key: string): Promise<boolean> {
   });
 }
 
+/** A body every POST route takes: the fields of each surface together. */
+const ANY_ROUTE_BODY = JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', query: 'hi', documents: ['hi'], max_tokens: 5 });
+
 function raw(method: string, path: string, headers: Record<string, string> = {}) {
-  const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', query: 'hi', documents: ['hi'], max_tokens: 5 }) : undefined;
+  const body = method === 'POST' ? ANY_ROUTE_BODY : undefined;
   return rawRequest(relay.url, method, path, headers, body);
 }
 
@@ -139,7 +142,7 @@ t.test('every route but the probes is guarded, whatever the spelling', async (t)
       continue;
     }
     // fetch stops at the head: a live feed (the status page's /ui/events) never ends by itself.
-    const body = method === 'POST' ? JSON.stringify({ model: 'vllm/m', input: 'hi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }) : undefined;
+    const body = method === 'POST' ? ANY_ROUTE_BODY : undefined;
     const ok = await fetch(relay.url + withIds(path), { method, body, redirect: 'manual', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } });
     if (path.endsWith('/cancel')) {
       t.match({ status: ok.status, json: await ok.json() }, { status: 400, json: { error: { message: /background=true/ } } }, `${method} ${path} with the key`);
