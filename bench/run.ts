@@ -179,7 +179,9 @@ async function startLmrelay(upstream: number, slowUpstream: number, manyUpstream
   // Logs on (info, one line per request), written to a file as a service would.
   const log = openSync(join(work, 'lmrelay.log'), 'w');
   const bin = existsSync(join(root, 'dist/src/main.js')) ? [join(root, 'bin/lmrelay.js')] : ['--import', TSX, join(root, 'src/main.ts')];
-  const child = spawn(...onProxyCore(process.execPath, [...bin, 'serve', '--config', config, '--port', String(port)]), { stdio: ['ignore', log, log], env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' } });
+  // BENCH_LMRELAY_NODE_ARGS: V8/Node flags for lmrelay alone (e.g. a GC setting under test).
+  const nodeArgs = (process.env.BENCH_LMRELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(...onProxyCore(process.execPath, [...nodeArgs, ...bin, 'serve', '--config', config, '--port', String(port)]), { stdio: ['ignore', log, log], env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' } });
   children.push(child);
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   return { name: 'lmrelay', url: `http://127.0.0.1:${port}`, pid: child.pid };
