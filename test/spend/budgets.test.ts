@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
-import { startRelay, postJson, staticLookup, type RelayUnderTest } from '../helpers/relay.js';
+import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
 
 let mock: MockUpstream;
 t.before(async () => {
@@ -16,29 +16,7 @@ t.before(async () => {
 });
 t.teardown(() => mock.close());
 
-// Dollars per million tokens: big enough that one mock answer costs cents.
-const COST = { input: 3000, output: 15000, cacheRead: 300 };
-const KEY = 'sk-client-alice-0123456789';
-const lookup = staticLookup({ 'api.hosted-llm.example': '127.0.0.1' });
-
-export function spendConfig(mockPort: number, localBaseUrl: string, extra: { state?: Record<string, unknown>; keyBudgetUsd?: number; providerBudgetUsd?: number } = {}) {
-  return {
-    server: { apiKeys: [{ key: KEY, name: 'alice', ...(extra.keyBudgetUsd ? { budget: { usd: extra.keyBudgetUsd, period: 'day' } } : {}) }] },
-    models: {
-      providers: {
-        hosted: {
-          baseUrl: `http://api.hosted-llm.example:${mockPort}/v1`,
-          apiKey: 'sk-hosted-0123456789abcdef',
-          models: [{ id: 'big', cost: COST }],
-          ...(extra.providerBudgetUsd ? { budget: { usd: extra.providerBudgetUsd, period: 'month' } } : {}),
-        },
-        local: { baseUrl: localBaseUrl, models: [{ id: 'small' }] },
-      },
-    },
-    agents: { defaults: { model: { primary: 'hosted/big', fallbacks: ['local/small'] } } },
-    state: extra.state ?? {},
-  };
-}
+import { COST, KEY, lookup, spendConfig } from './spend-config.js';
 
 const priceOf = (usage: { prompt_tokens: number; completion_tokens: number }) => (usage.prompt_tokens * COST.input + usage.completion_tokens * COST.output) / 1e6;
 const cents = (usd: number) => Math.round(usd * 100);
