@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   request_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  /** Every model of the chain is past a spending budget (the key's or its provider's). */
+  budget_exceeded: { status: 429, type: 'rate_limit_error' },
   // WebSocket mode of the Responses API (the status goes in the error envelope)
   websocket_connection_limit_reached: { status: 400, type: 'invalid_request_error' },
   websocket_busy: { status: 429, type: 'rate_limit_error' },

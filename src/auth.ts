@@ -7,13 +7,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { RelayError } from '../core/errors.js';
-import type { ApiKeyConfig } from './config/schema.js';
+import type { ApiKeyConfig, Budget } from './config/schema.js';
 
 export interface InboundKey {
   /** Name used for rate limits and logs (never the key itself). */
   name: string;
   rpm?: number;
   tpm?: number;
+  /** Spending cap of this key's answers from priced models. */
+  budget?: Budget;
   digest: Buffer;
   /**
    * Who owns the state this key makes (stored responses): derived from the key itself, so it
@@ -31,7 +33,7 @@ export function inboundKeys(config: readonly ApiKeyConfig[]): InboundKey[] {
   if (!keys) {
     keys = config.map((k, i) => {
       const d = digest(typeof k === 'string' ? k : k.key);
-      return typeof k === 'string' ? { name: `key${i + 1}`, digest: d, owner: ownerOf(d) } : { name: k.name ?? `key${i + 1}`, rpm: k.rpm, tpm: k.tpm, digest: d, owner: ownerOf(d) };
+      return typeof k === 'string' ? { name: `key${i + 1}`, digest: d, owner: ownerOf(d) } : { name: k.name ?? `key${i + 1}`, rpm: k.rpm, tpm: k.tpm, budget: k.budget, digest: d, owner: ownerOf(d) };
     });
     prepared.set(config, keys);
   }

@@ -1,4 +1,4 @@
-/** lmrelay serve | check | models list | doctor | config set */
+/** lmrelay serve | check | models list | doctor | spend | config set */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './logger.js';
 import { resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { BUILTIN_SOURCE, ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, pickC
 import { setConfigValue } from './config/edit.js';
 import { formatDiagnosis, formatDoctorReport, PROBE_TIMEOUT_MS, runDoctor } from './doctor.js';
 import { startServer } from './server.js';
+import { formatSpend, readSpend } from './spend/report.js';
 
 export function buildCli(): Command {
   const program = new Command('lmrelay')
@@ -74,6 +75,21 @@ export function buildCli(): Command {
         const report = await runDoctor(loaded, { onResult: opts.json ? undefined : (d) => console.log(formatDiagnosis(d)) });
         console.log(opts.json ? JSON.stringify(report, null, 2) : `\n${formatDoctorReport(report)}`);
         process.exitCode = report.primaryUsable ? 0 : 1;
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('spend')
+    .description("print this day's and month's spend per key, provider and model, with their budgets")
+    .addOption(configOption())
+    .option('--json', 'print the totals as JSON')
+    .action(async (opts) => {
+      try {
+        const loaded = loadConfigFile(pickConfigSource(opts.config));
+        const { from, totals } = await readSpend(loaded, process.env.REDIS_URL);
+        console.log(opts.json ? JSON.stringify({ from, periods: totals }, null, 2) : `spend from ${from}\n${formatSpend(loaded, totals)}`);
       } catch (err) {
         fail(err);
       }

@@ -28,8 +28,10 @@ export interface CallContext {
   readonly writeStallMs: number;
   /** Size of the client's body (content-length), a cheap bound for the context preflight. */
   bodyBytes?: number;
-  /** Counts upstream usage: token metrics, and the inbound key's token budget. */
-  countUsage: (providerId: string, ref: string, usage: unknown) => void;
+  /** Counts upstream usage: token metrics, the inbound key's token budget, and spend (`usd`, when priced). */
+  countUsage: (providerId: string, ref: string, usage: unknown, usd?: number) => void;
+  /** Why this model may not be tried under the spending budgets (the key's, its provider's); undefined when it may. */
+  overBudget: (target: ModelTarget) => string | undefined;
   /**
    * The model's context window: configured, else what its server reports (discovered models are
    * guarded like configured ones). Sync unless the server was never asked.

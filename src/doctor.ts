@@ -3,6 +3,7 @@
  * one-token call in the provider's own API), all providers at once, and says for each what it
  * tried (method and URL), what works, and the usual fix for what does not.
  */
+import { unpricedHostedModels } from './spend/unpriced.js';
 import type { LookupFunction } from 'node:net';
 import type { LoadedConfig } from './config/load.js';
 import type { ResolvedProvider } from './catalog.js';
@@ -50,6 +51,8 @@ export interface DoctorReport {
   providers: ProviderDiagnosis[];
   primary?: string;
   primaryUsable: boolean;
+  /** About the config rather than one provider's answers (hosted models with no cost). */
+  warnings: string[];
 }
 
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -73,7 +76,7 @@ export async function runDoctor(loaded: LoadedConfig, options: DoctorOptions = {
     const primary = loaded.catalog.primary;
     const primaryProvider = primary ? loaded.catalog.resolve(primary)?.provider.id : undefined;
     const primaryUsable = primaryProvider ? providers.some((d) => d.provider === primaryProvider && d.chatOk) : providers.some((d) => d.chatOk);
-    return { providers, primary, primaryUsable };
+    return { providers, primary, primaryUsable, warnings: unpricedHostedModels(loaded.catalog) };
   } finally {
     await state.close();
   }
@@ -302,6 +305,7 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   lines.push(report.primary ? `primary ${report.primary}: ${report.primaryUsable ? 'usable' : 'UNUSABLE'}` : `no primary configured: ${report.primaryUsable ? 'some provider works' : 'no provider works'}`);
   return lines.join('\n');
 }

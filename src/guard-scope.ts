@@ -31,7 +31,10 @@ export function guardScope(app: FastifyInstance, scope: FastifyInstance, options
       return refuse(request, auth.denied, done);
     }
     const key = auth.key;
-    if (key) request.keyOwner = key.owner;
+    if (key) {
+      request.keyOwner = key.owner;
+      request.spendKey = key;
+    }
     if (!key || (key.rpm === undefined && key.tpm === undefined)) return done();
     request.rateKey = key.name;
     // Only keys with budgets pay for the (possibly shared) counter.

@@ -9,6 +9,7 @@ import { tokenCounts } from './usage-tokens.js';
 
 const REQUEST_LABELS = ['route', 'model', 'provider', 'status'] as const;
 const TOKEN_LABELS = ['provider', 'model', 'direction'] as const;
+const COST_LABELS = ['provider', 'model', 'key'] as const;
 
 export class RelayMetrics {
   readonly registry = new Registry();
@@ -52,6 +53,13 @@ export class RelayMetrics {
     registers: [this.registry],
     collect: (): void => this.tokenTally.publish(),
   });
+  readonly cost: Counter<string> = new Counter({
+    name: 'lmrelay_cost_usd_total',
+    help: 'Dollars answers cost, priced by the answering model\'s cost; key is the inbound key\'s name',
+    labelNames: COST_LABELS,
+    registers: [this.registry],
+    collect: (): void => this.costTally.publish(),
+  });
 
   readonly stateBackendUp = new Gauge({
     name: 'lmrelay_state_backend_up',
@@ -82,6 +90,11 @@ export class RelayMetrics {
     if (tokens.output > 0) this.tokenTally.add(tokens.output, provider, label, 'output');
   }
 
+  /** `key`: the inbound key's name (bounded by the config), empty without keys. */
+  countCost(provider: string, model: string, key: string, usd: number): void {
+    this.costTally.add(usd, provider, this.modelLabels.of(model), key);
+  }
+
   /** Every request, failed ones included (their provider is empty when no model was resolved). */
   countRequest(route: string, model: string | undefined, provider: string, status: number, seconds: number): void {
     this.requestTally.add(1, route, this.modelLabels.of(model), provider, status);
@@ -96,6 +109,7 @@ export class RelayMetrics {
   // its inc() and observe() hash the label object (sorting its keys) on every call.
   private readonly requestTally: Tally = new Tally(this.requests, REQUEST_LABELS);
   private readonly tokenTally: Tally = new Tally(this.tokens, TOKEN_LABELS);
+  private readonly costTally: Tally = new Tally(this.cost, COST_LABELS);
 }
 
 type LabelValue = string | number;

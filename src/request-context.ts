@@ -14,6 +14,7 @@ import type { ModelTarget } from './catalog.js';
 import { findDiscovered, guardedWindow, type DiscoveredModel } from './discovery.js';
 import type { ModelDescription, ServedModel } from '../dialects/types.js';
 import { tokenCounts } from './usage-tokens.js';
+import { overBudget } from './spend/budgets.js';
 import { answered } from './injected-requests.js';
 import type { SealScope } from './compaction/seal.js';
 import { compactionSealFor } from './compaction/scope.js';
@@ -114,12 +115,26 @@ class RequestCallContext implements CallContext {
     if (info) info.firstTokenMs = Math.round(seconds * 1000);
   }
 
-  countUsage(providerId: string, ref: string, usage: unknown): void {
+  overBudget(target: ModelTarget): string | undefined {
+    return overBudget(this.app.relay.spend.ledger, target, this.request.spendKey);
+  }
+
+  countUsage(providerId: string, ref: string, usage: unknown, usd?: number): void {
     this.metrics.countUsage(providerId, ref, usage);
+    if (usd !== undefined) this.countSpend(providerId, ref, usd);
     const key = this.request.rateKey;
     const tokens = key || this.trace ? tokenCounts(usage) : undefined;
     if (this.trace && tokens) this.trace.usage(tokens.input, tokens.output);
     if (key && tokens) this.app.relay.limiter.addTokens(key, tokens.input + tokens.output);
+  }
+
+  private countSpend(provider: string, model: string, usd: number): void {
+    const info = this.request.relayInfo;
+    if (info) info.costUsd = (info.costUsd ?? 0) + usd;
+    if (usd <= 0) return;
+    const key = this.request.spendKey?.name;
+    this.metrics.countCost(provider, model, key ?? '', usd);
+    this.app.relay.spend.record({ key, provider, model, usd });
   }
 }
 

@@ -14,6 +14,11 @@ import { RedisResponseStore } from './state/redis-response-store.js';
 import type { FailureKind } from '../core/errors.js';
 import { REDIS_DEFAULTS, type Config } from './config/schema.js';
 import { StatusRecorder } from './status/recorder.js';
+import type { BudgetedKey } from './spend/budgets.js';
+import type { SpendStore } from './spend/store.js';
+import { FileSpend } from './spend/file-spend.js';
+import { RedisSpend } from './spend/redis-spend.js';
+import { spendFileOf } from './spend/spend-file-path.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -32,6 +37,8 @@ export class RelayServices {
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
   readonly readiness: Readiness;
+  /** What answers cost this period, by key, provider and model: what budgets are checked against. */
+  readonly spend: SpendStore;
   /** What the status page shows of traffic and provider health. */
   readonly status = new StatusRecorder();
   /** Set when replicas share state through Redis. */
@@ -62,6 +69,7 @@ export class RelayServices {
       this.cooldowns = localCooldowns;
       this.limiter = localLimiter;
     }
+    this.spend = this.shared ? new RedisSpend(this.shared) : new FileSpend(spendFileOf(loaded), options.logger);
     this.responses = responseStore(loaded.config, url, redis.keyPrefix, options.logger);
     this.readiness = new Readiness(this, loaded.config.server.readinessProbeSeconds * 1000);
   }
@@ -79,12 +87,12 @@ export class RelayServices {
 
   async start(): Promise<void> {
     this.readiness.start();
-    await Promise.all([this.shared?.start(), this.responses?.start()]);
+    await Promise.all([this.shared?.start(), this.responses?.start(), this.spend.start()]);
   }
 
   async close(): Promise<void> {
     this.readiness.stop();
-    await Promise.all([this.shared?.close(), this.responses?.close()]);
+    await Promise.all([this.shared?.close(), this.responses?.close(), this.spend.close()]);
     await this.current.close();
   }
 }
@@ -112,6 +120,8 @@ export interface RelayInfo {
   failureKind?: FailureKind;
   /** A stream's time to its first event from the upstream. */
   firstTokenMs?: number;
+  /** What the answer cost in dollars, when the answering model has a `cost`. */
+  costUsd?: number;
 }
 
 declare module 'fastify' {
@@ -123,6 +133,8 @@ declare module 'fastify' {
     rateKey?: string;
     /** The inbound key's owner id (InboundKey.owner) on a guarded route when keys are configured: stored state is scoped by it. */
     keyOwner?: string;
+    /** The inbound key (its name labels spend; its budget caps it), when keys are configured. */
+    spendKey?: BudgetedKey;
     /** Filled by routes for the one-line request log and the request counter. */
     relayInfo?: RelayInfo;
   }

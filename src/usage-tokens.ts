@@ -20,3 +20,18 @@ export function tokenCounts(usage: unknown): TokenCounts | undefined {
   const output = count(u.completion_tokens ?? u.output_tokens);
   return { input, output };
 }
+
+/** Of the input tokens, those read from and written to a prompt cache (priced apart). */
+export interface CachedTokens {
+  read: number;
+  write: number;
+}
+
+export function cachedTokens(usage: unknown): CachedTokens {
+  const u = usage as Record<string, any>;
+  if (u.prompt_tokens !== undefined) return { read: count(u.prompt_tokens_details?.cached_tokens), write: 0 };
+  if (u.cache_read_input_tokens !== undefined || u.cache_creation_input_tokens !== undefined) {
+    return { read: count(u.cache_read_input_tokens), write: count(u.cache_creation_input_tokens) };
+  }
+  return { read: count(u.input_tokens_details?.cached_tokens), write: 0 };
+}

@@ -58,6 +58,12 @@ export const modelSchema = z.strictObject({
 
 export const apiSchema = z.enum(API_NAMES);
 
+/** A spending cap in dollars over the current UTC day or calendar month. */
+export const budgetSchema = z.strictObject({
+  usd: z.number().positive(),
+  period: z.enum(['day', 'month']).default('day'),
+});
+
 export const providerSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),
   apiKey: z.string().optional(),
@@ -81,6 +87,8 @@ export const providerSchema = z.strictObject({
   /** Ask the server for its models (`GET /models`) for `/v1/models`; default: when `models` is empty. */
   discover: z.boolean().optional(),
   models: z.array(modelSchema).default([]),
+  /** What this provider's answers may cost (priced by each model's `cost`); past it, chains skip the provider. */
+  budget: budgetSchema.optional(),
 });
 
 export const modelSettingsSchema = z.strictObject({
@@ -101,6 +109,8 @@ export const apiKeySchema = z.union([
     name: z.string().min(1).optional(),
     rpm: z.number().int().positive().optional(),
     tpm: z.number().int().positive().optional(),
+    /** What this key's answers from priced models may cost; past it, only free models serve it. */
+    budget: budgetSchema.optional(),
   }),
 ]);
 
@@ -165,6 +175,8 @@ export const stateSchema = z.strictObject({
   redis: redisSchema.optional(),
   responses: responsesStoreSchema.prefault({}),
   compaction: compactionSchema.optional(),
+  /** Where spend is kept across restarts without Redis; default: lmrelay-spend.json beside the config file. */
+  spendFile: z.string().min(1).optional(),
 });
 
 /**
@@ -266,3 +278,5 @@ export type CompactionConfig = z.infer<typeof compactionSchema>;
 export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
 export type OtelConfig = z.infer<typeof diagnosticsSchema>['otel'];
 export type ContextGuard = Config['agents']['defaults']['contextGuard'];
+export type Budget = z.infer<typeof budgetSchema>;
+export type ModelCost = NonNullable<ModelConfig['cost']>;

@@ -29,7 +29,9 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
   let preflight: RelayError | undefined;
   let allPreflight = true;
   const call = ctx.trace ? ctx.trace.attempts(attempt) : attempt;
-  for (const target of pickTargets(ctx, chain, notes)) {
+  const targets = pickTargets(ctx, chain, notes);
+  if (targets.length === 0 && notes.length) throw budgetExceeded(notes);
+  for (const target of targets) {
     if (previous) ctx.metrics.countFallback(previous.ref, target.ref);
     previous = target;
     attempts++;
@@ -100,6 +102,7 @@ function pickTargets(ctx: CallContext, chain: readonly ModelTarget[], notes: str
   const ready: ModelTarget[] = [];
   let closest: { target: ModelTarget; ms: number } | undefined;
   for (const target of chain) {
+    if (skipOverBudget(ctx, target, notes)) continue;
     const ms = ctx.cooldowns.remainingMs(target.provider.id);
     if (ms === 0) ready.push(target);
     else {
@@ -112,6 +115,18 @@ function pickTargets(ctx: CallContext, chain: readonly ModelTarget[], notes: str
     return [closest.target];
   }
   return ready;
+}
+
+/** A model past a spending budget is never tried (unlike a cooling one, which may be, as the last resort). */
+function skipOverBudget(ctx: CallContext, target: ModelTarget, notes: string[]): boolean {
+  const why = ctx.overBudget(target);
+  if (why) notes.push(`${target.ref}: skipped, ${why}`);
+  return why !== undefined;
+}
+
+/** Only models past their budgets were left: 429, the chain's notes say whose. */
+function budgetExceeded(notes: string[]): RelayError {
+  return new RelayError(`spending budget exceeded: ${notes.join('; ')}`, { code: 'budget_exceeded' });
 }
 
 function exhausted(notes: string[], last: RelayError | undefined): RelayError {

@@ -23,6 +23,8 @@ import { discoverModel, chainFor, knownModel } from './resolve-model.js';
 import { runChain, type ChainOutcome } from './chain.js';
 import { sendStream } from './send-stream.js';
 import { countJsonUsage, usageCounter } from './usage.js';
+import { formatUsd } from '../spend/price.js';
+import { hasBudgets } from '../spend/budgets.js';
 import type { RelayAnswer, StreamErrorFrames } from './answer.js';
 
 export type { RelayAnswer } from './answer.js';
@@ -69,6 +71,8 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     learnModelLabel(app, state, requested);
     let tried = requested;
     let outcome: ChainOutcome<RelayAnswer>;
+    // Replicas sharing spend: read it once, before the chain's budget checks (which read it locally).
+    if (hasBudgets(state.config)) await app.relay.spend.refresh();
     try {
       outcome = await runChain(ctx, chainFor(state, requested, request.headers, kind), (t, deadline) => {
         tried = t;
@@ -85,19 +89,24 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     info.attempts = attempts;
     info.stream = value.kind === 'stream';
     if (value.kind === 'json') {
-      countJsonUsage(ctx, target, value.body);
+      const usd = countJsonUsage(ctx, target, value.body);
       ctx.trace?.answer(value.body);
       reply.header('x-lmrelay-model', headerValue(target.ref)).header('x-lmrelay-attempts', String(attempts));
+      if (usd !== undefined) reply.header('x-lmrelay-cost', formatUsd(usd));
       reply.type('application/json; charset=utf-8').send(value.text ?? JSON.stringify(value.body));
       closeIfStalled(reply.raw, ctx.writeStallMs);
       return reply;
     }
     // Usage is counted once the answer is in the surface's shape, before the surface's own last steps.
-    const usage = usageCounter(ctx, target, spec.usageChunkWanted?.(body) === false);
+    const usageWanted = spec.usageChunkWanted?.(body);
+    const usage = usageCounter(ctx, target, usageWanted === false);
     const transforms: FrameTransform[] = [...value.transforms, usage];
     if (ctx.trace) transforms.push(ctx.trace.streamObserver());
     transforms.push(...(spec.streamTransforms?.(ctx, target, body) ?? []));
-    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer: spec.trailer, errorFrames: value.errorFrames ?? spec.errorFrames });
+    // A stream's head is gone before its usage is known: a client that asked for usage (Chat's
+    // include_usage) reads the cost in a last SSE comment.
+    const trailer = usageWanted === true ? () => costComment(usage.usd) + (spec.trailer ?? '') : spec.trailer;
+    await sendStream(ctx, reply, applyTransforms(value.frames, transforms), { target, attempts, trailer, errorFrames: value.errorFrames ?? spec.errorFrames });
   };
 }
 
@@ -108,6 +117,8 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
 function learnModelLabel(app: FastifyInstance, state: RelayState, target: ModelTarget): void {
   if (target.provider.discover && !app.relay.metrics.modelLabels.has(target.ref)) void state.discovery.models(target.provider);
 }
+
+const costComment = (usd: number | undefined): string => (usd === undefined ? '' : `: x-lmrelay-cost=${formatUsd(usd)}\n\n`);
 
 function wrongKind(target: ModelTarget, kind: ModelKind): RelayError {
   const use = target.kind === 'embedding' ? 'POST /v1/embeddings' : target.kind === 'rerank' ? 'POST /v1/rerank' : 'a chat route (/v1/chat/completions, /v1/responses, /v1/completions)';

@@ -17,8 +17,8 @@ import { SSE_HEADERS, SseWriter } from '../stream/sse-write.js';
 export interface StreamSendOptions {
   target: ModelTarget;
   attempts: number;
-  /** Written after the last frame (`data: [DONE]` for Chat Completions). */
-  trailer?: string;
+  /** Written after the last frame (`data: [DONE]` for Chat Completions); a function when it depends on the stream (its cost). */
+  trailer?: string | (() => string | undefined);
   /** Formats a mid-stream failure as the frame the client's API expects. */
   errorFrames: (err: RelayError) => Array<{ data: string; event?: string }>;
 }
@@ -62,7 +62,7 @@ async function writeStream(ctx: CallContext, res: ServerResponse, batches: Async
       for (const frame of opts.errorFrames(shown)) await writer.write(frame.data, frame.event);
     }
     writer.end();
-  } else writer.end(opts.trailer);
+  } else writer.end(typeof opts.trailer === 'function' ? opts.trailer() : opts.trailer);
 }
 
 /**
