@@ -13,6 +13,8 @@ import { EmbeddedResponseStore } from './state/embedded-response-store.js';
 import { RedisResponseStore } from './state/redis-response-store.js';
 import type { FailureKind } from '../core/errors.js';
 import { REDIS_DEFAULTS, type Config } from './config/schema.js';
+import { Balancer } from './balance/balancer.js';
+import { registerBalancerMetrics } from './balance/metrics.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -31,6 +33,8 @@ export class RelayServices {
   readonly cooldowns: CooldownStore;
   readonly limiter: RateLimiter;
   readonly readiness: Readiness;
+  /** Load over the deployments of models that have them; kept across reloads (counts, sticky conversations). */
+  readonly balancer = new Balancer();
   /** Set when replicas share state through Redis. */
   readonly shared?: RedisState;
   /** Stored responses of the Responses API; unset when `state.responses.enabled` is false. */
@@ -41,6 +45,7 @@ export class RelayServices {
     this.lookup = options.lookup;
     this.startedWith = loaded.config;
     this.metrics = options.metrics ?? new RelayMetrics();
+    registerBalancerMetrics(this.metrics.registry, this.balancer);
     this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     const localCooldowns = options.cooldowns ?? new Cooldowns();
     const localLimiter = new LocalRateLimiter();
