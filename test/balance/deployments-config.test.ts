@@ -3,7 +3,11 @@
  * with the deployments first), and each mistake named with its path and a "did you mean".
  */
 import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { runCli } from '../helpers/cli.js';
 
 const PROVIDERS = `providers: {
   boxa: { baseUrl: "http://127.0.0.1:1/v1", models: [{ id: "Qwen/Qwen3-32B" }, { id: "embed", kind: "embedding" }] },
@@ -118,4 +122,18 @@ t.test('mistakes are named with their path', async (t) => {
   ]);
   t.same(problemsOf(configWith(`qwen: { deployments: [] }`)), ['agents.defaults.models.qwen.deployments: Too small: expected array to have >=1 items']);
   t.same(problemsOf(configWith(`qwen: { deploymnets: ["boxb/Qwen/Qwen3-32B"] }`)), ['agents.defaults.models.qwen: unknown key "deploymnets" (did you mean "deployments"?)']);
+});
+
+t.test('lmrelay check names the mistake; models list shows the deployments and their weights', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrelay-deployments-'));
+  const bad = join(dir, 'bad.json5');
+  writeFileSync(bad, configWith(`qwen: { deployments: ["boxa/Qwen/Qwen3-32B", "boxb/Qwen/Qwen3-23B"] }`));
+  const refused = runCli(['check', '--config', bad], { cwd: dir });
+  t.not(refused.status, 0);
+  t.match(refused.stderr, 'agents.defaults.models["qwen"].deployments[1]: "boxb/Qwen/Qwen3-23B" is not a configured provider/model ref (did you mean "boxb/Qwen/Qwen3-32B"?)');
+  const good = join(dir, 'good.json5');
+  writeFileSync(good, configWith(`qwen: { alias: "Q", deployments: ["boxa/Qwen/Qwen3-32B", { model: "boxb/Qwen/Qwen3-32B", weight: 3 }] }`, `model: { primary: "qwen" },`));
+  const listed = runCli(['models', 'list', '--config', good], { cwd: dir });
+  t.equal(listed.status, 0, listed.stderr);
+  t.match(listed.stdout, /^qwen\tprimary\talias=Q\tdeployments=boxa\/Qwen\/Qwen3-32B,boxb\/Qwen\/Qwen3-32B\*3$/m);
 });

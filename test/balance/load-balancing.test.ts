@@ -4,7 +4,7 @@
  * stays on one deployment (x-lmrelay-session, or the Responses previous_response_id chain) until
  * that deployment fails, then stays where it moved. Clients: the openai SDK and raw HTTP.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startMock, type MockUpstream } from '../helpers/mock.js';
 import { startRelay, postJson, type RelayUnderTest } from '../helpers/relay.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -18,7 +18,7 @@ interface Setup {
 const PROVIDER_IDS = ['boxa', 'boxb', 'boxc'];
 
 /** `weights.length` mock upstreams, each serving `model`, behind the model `qwen`. */
-async function setup(t: Tap.Test, weights: number[], model = 'm'): Promise<Setup> {
+async function setup(t: Test, weights: number[], model = 'm'): Promise<Setup> {
   const mocks = await Promise.all(weights.map(() => startMock('vllm')));
   const ids = PROVIDER_IDS.slice(0, weights.length);
   const providers = Object.fromEntries(ids.map((id, i) => [id, { baseUrl: mocks[i].baseUrl, apiKey: `${id}-key`, models: [{ id: model }] }]));
