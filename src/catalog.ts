@@ -6,7 +6,7 @@ import type { Api, Compat, Config, ModelConfig, ModelKind, ModelSettings, Provid
 import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
 import { deepFreeze } from './config/deep-freeze.js';
 import { DIALECTS, type Dialect } from '../dialects/index.js';
-import { groupTarget, isGroupSettings, resolveDeployments, type Deployment, type GroupHost } from './balance/deployment-groups.js';
+import { isGroupSettings, resolveDeployments, type Deployment, type GroupHost } from './balance/deployment-groups.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -66,7 +66,7 @@ export interface ModelTarget {
   /** The model's `kind`: undefined serves either kind of request. */
   kind?: ModelKind;
   /** Set on a model with deployments: the servers its requests are balanced over. */
-  deployments?: readonly Deployment[];
+  deployments?: readonly Deployment<ModelTarget>[];
 }
 
 const aliasesOf = (settings: ModelSettings | undefined): string[] => (settings?.alias === undefined ? [] : [settings.alias].flat());
@@ -317,7 +317,7 @@ export class Catalog {
   private addDeploymentGroups(): void {
     const names = Object.keys(this.settings).filter((name) => isGroupSettings(this.settings[name]));
     if (names.length === 0) return;
-    const host: GroupHost = {
+    const host: GroupHost<ModelTarget> = {
       targetOf: (ref) => this.targets.get(ref) ?? this.openTarget(ref),
       isConfiguredRef: (ref) => this.targets.has(ref),
       refs: () => [...this.targets.keys()],
@@ -329,7 +329,10 @@ export class Catalog {
       const settings = this.settings[name];
       const deployments = resolveDeployments(name, settings, groups, host, this.problems);
       if (!deployments) continue;
-      this.targets.set(name, groupTarget(name, settings, deployments, aliasesOf(settings)[0]));
+      // The group's own target: the first deployment's model data (one target where one is needed) under its name.
+      const kind = deployments.find((d) => d.target.kind !== undefined)?.target.kind;
+      const alias = aliasesOf(settings)[0];
+      this.targets.set(name, { ...deployments[0].target, ref: name, settings, alias, params: undefined, kind, deployments: Object.freeze(deployments) });
       for (const alias of aliasesOf(settings)) {
         if (this.aliases.has(alias) && this.aliases.get(alias) !== name) {
           this.problems.push(`agents.defaults.models["${name}"].alias: "${alias}" is already the alias of ${this.aliases.get(alias)}`);

@@ -4,19 +4,24 @@
  * Its ModelTarget stands in for the first deployment where one target is needed (kind, context
  * window); its chain starts with every deployment, which the balancer reorders per request.
  */
-import type { ModelSettings } from '../config/schema.js';
-import type { ModelTarget } from '../catalog.js';
+import type { ModelKind, ModelSettings } from '../config/schema.js';
 import { nearestKey } from '../config/suggest.js';
 
-export interface Deployment {
-  target: ModelTarget;
+/** What this module reads of a model target (the catalog's ModelTarget, which imports this module). */
+interface Target {
+  ref: string;
+  kind?: ModelKind;
+}
+
+export interface Deployment<T extends Target = Target> {
+  target: T;
   weight: number;
 }
 
 /** What the catalog lends the group builder. */
-export interface GroupHost {
+export interface GroupHost<T extends Target> {
   /** The target a provider/model ref names (made when its provider accepts any id), else undefined. */
-  targetOf(ref: string): ModelTarget | undefined;
+  targetOf(ref: string): T | undefined;
   /** Whether a model of a provider's `models` list (or a settings entry) has this ref. */
   isConfiguredRef(ref: string): boolean;
   /** Every configured provider/model ref, for "did you mean". */
@@ -35,13 +40,13 @@ export function isGroupSettings(settings: ModelSettings | undefined): boolean {
  * the group itself nor another group (no nesting, so no cycles), listed once. Problems are
  * pushed with their config path; undefined when the group cannot be built.
  */
-export function resolveDeployments(
+export function resolveDeployments<T extends Target>(
   name: string,
   settings: ModelSettings,
   groups: ReadonlySet<string>,
-  host: GroupHost,
+  host: GroupHost<T>,
   problems: string[],
-): Deployment[] | undefined {
+): Deployment<T>[] | undefined {
   const where = `agents.defaults.models["${name}"]`;
   const before = problems.length;
   const slash = name.indexOf('/');
@@ -55,7 +60,7 @@ export function resolveDeployments(
   for (const key of ['params', 'localModelLean'] as const) {
     if (settings[key] !== undefined) problems.push(`${where}.${key}: a model with deployments takes no ${key}; set it on each deployment's own entry (agents.defaults.models["provider/model"])`);
   }
-  const deployments: Deployment[] = [];
+  const deployments: Deployment<T>[] = [];
   const seen = new Set<string>();
   settings.deployments!.forEach((entry, i) => {
     const ref = typeof entry === 'string' ? entry : entry.model;
@@ -74,14 +79,7 @@ export function resolveDeployments(
   return problems.length === before ? deployments : undefined;
 }
 
-/** The group's own target: the first deployment's model data under the group's name. */
-export function groupTarget(name: string, settings: ModelSettings, deployments: readonly Deployment[], alias: string | undefined): ModelTarget {
-  const first = deployments[0].target;
-  const kind = deployments.find((d) => d.target.kind !== undefined)?.target.kind;
-  return { ...first, ref: name, settings, alias, params: undefined, kind, deployments: Object.freeze(deployments) };
-}
-
-function suggestion(ref: string, host: GroupHost): string {
+function suggestion<T extends Target>(ref: string, host: GroupHost<T>): string {
   const near = nearestKey(ref, host.refs());
   if (near) return ` (did you mean "${near}"?)`;
   const slash = ref.indexOf('/');
