@@ -6,6 +6,7 @@ import type { Api, Compat, Config, ModelConfig, ModelKind, ModelSettings, Provid
 import { contextVerdict, contextVerdictText, type ContextGuard } from '../adapters/context-preflight.js';
 import { deepFreeze } from './config/deep-freeze.js';
 import { DIALECTS, type Dialect } from '../dialects/index.js';
+import { isGroupSettings, resolveDeployments, type Deployment, type GroupHost } from './balance/deployment-groups.js';
 
 export interface ProviderTimeouts {
   totalMs: number;
@@ -66,6 +67,8 @@ export interface ModelTarget {
   kind?: ModelKind;
   /** Its provider's timeouts, with the model's own first-token timeout where it has one. */
   timeouts: ProviderTimeouts;
+  /** Set on a model with deployments: the servers its requests are balanced over. */
+  deployments?: readonly Deployment<ModelTarget>[];
 }
 
 /** The kinds of model whose requests have a chain of their own (`agents.defaults.<kind>Model`). */
@@ -171,6 +174,7 @@ export class Catalog {
       });
     }
     for (const [ref, settings] of Object.entries(this.settings)) {
+      if (isGroupSettings(settings)) continue;
       const target = this.targetForRef(ref, `agents.defaults.models["${ref}"]`);
       if (!target) continue;
       for (const alias of aliasesOf(settings)) {
@@ -179,6 +183,7 @@ export class Catalog {
         } else this.aliases.set(alias, ref);
       }
     }
+    this.addDeploymentGroups();
     if (defaults.primary) {
       const primary = this.resolveName(defaults.primary) ?? this.targetForRef(defaults.primary, 'agents.defaults.model.primary');
       this.primary = primary?.ref;
@@ -232,7 +237,7 @@ export class Catalog {
 
   /** Configured models listed under this bare id (or display name): more than one is ambiguous. */
   bareMatches(name: string): ModelTarget[] {
-    return this.list().filter((t) => t.upstreamModel === name || t.model?.name === name);
+    return this.list().filter((t) => !t.deployments && (t.upstreamModel === name || t.model?.name === name));
   }
 
   /** The requested model, then its fallbacks (its own, else the defaults of its kind), duplicates dropped. */
@@ -247,6 +252,7 @@ export class Catalog {
     if (exact) return exact;
     let found: ModelTarget | undefined;
     for (const target of this.targets.values()) {
+      if (target.deployments) continue; // a bare id names a server's model, not a group of them
       if (target.upstreamModel === name || target.model?.name === name) {
         if (found) return undefined; // ambiguous bare id
         found = target;
@@ -309,12 +315,53 @@ export class Catalog {
 
   private buildChain(target: ModelTarget, kind: ModelKind): readonly ModelTarget[] {
     const refs = target.settings?.fallbacks ?? (kind === 'chat' ? this.defaultFallbacks : this.kindFallbacks[kind]);
-    const chain = [target];
+    const chain: ModelTarget[] = [];
+    // A model with deployments stands for its deployments (first: the balancer reorders them per request).
+    const add = (t: ModelTarget) => {
+      for (const model of t.deployments?.map((d) => d.target) ?? [t]) if (!chain.some((c) => c.ref === model.ref)) chain.push(model);
+    };
+    add(target);
     for (const ref of refs) {
       const next = this.resolveName(ref) ?? this.adHoc(ref);
-      if (next && !chain.some((t) => t.ref === next.ref)) chain.push(next);
+      if (next) add(next);
     }
     return Object.freeze(chain);
+  }
+
+  /** The entries of agents.defaults.models that list deployments: names of their own, checked here. */
+  private addDeploymentGroups(): void {
+    const names = Object.keys(this.settings).filter((name) => isGroupSettings(this.settings[name]));
+    if (names.length === 0) return;
+    const host: GroupHost<ModelTarget> = {
+      targetOf: (ref) => this.targets.get(ref) ?? this.openTarget(ref),
+      isConfiguredRef: (ref) => this.targets.has(ref),
+      refs: () => [...this.targets.keys()],
+      providerIds: () => [...this.providers.keys()],
+      aliasOf: (name) => this.aliases.get(name),
+    };
+    const groups = new Set(names);
+    for (const name of names) {
+      const settings = this.settings[name];
+      const deployments = resolveDeployments(name, settings, groups, host, this.problems);
+      if (!deployments) continue;
+      // The group's own target: the first deployment's model data (one target where one is needed) under its name.
+      const kind = deployments.find((d) => d.target.kind !== undefined)?.target.kind;
+      const alias = aliasesOf(settings)[0];
+      this.targets.set(name, { ...deployments[0].target, ref: name, settings, alias, params: undefined, kind, deployments: Object.freeze(deployments) });
+      for (const alias of aliasesOf(settings)) {
+        if (this.aliases.has(alias) && this.aliases.get(alias) !== name) {
+          this.problems.push(`agents.defaults.models["${name}"].alias: "${alias}" is already the alias of ${this.aliases.get(alias)}`);
+        } else this.aliases.set(alias, name);
+      }
+    }
+  }
+
+  /** A provider/model ref under a provider that accepts any id, kept as a configured target; undefined otherwise. */
+  private openTarget(ref: string): ModelTarget | undefined {
+    const slash = ref.indexOf('/');
+    const provider = slash > 0 ? this.providers.get(ref.slice(0, slash)) : undefined;
+    if (!provider?.open || slash === ref.length - 1) return undefined;
+    return this.addTarget(ref, provider, ref.slice(slash + 1));
   }
 
   /** A chain that names a model of the other kind would send it requests it cannot serve. */

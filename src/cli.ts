@@ -125,7 +125,10 @@ export function buildCli(): Command {
         const { catalog } = loadConfigFile(pickConfigSource(opts.config));
         for (const target of catalog.list()) {
           const aliases = catalog.aliasEntries().filter(([, ref]) => ref === target.ref).map(([alias]) => alias);
-          const marks = [aliases.length ? `alias=${aliases.join(',')}` : '', `upstream=${target.provider.origin}${target.provider.basePath} ${target.upstreamModel}`];
+          const served = target.deployments
+            ? `deployments=${target.deployments.map((d) => (d.weight === 1 ? d.target.ref : `${d.target.ref}*${d.weight}`)).join(',')}`
+            : `upstream=${target.provider.origin}${target.provider.basePath} ${target.upstreamModel}`;
+          const marks = [aliases.length ? `alias=${aliases.join(',')}` : '', served];
           if (target.ref === catalog.primary) marks.unshift('primary');
           console.log([target.ref, ...marks.filter(Boolean)].join('\t'));
         }

@@ -74,8 +74,10 @@ export async function runDoctor(loaded: LoadedConfig, options: DoctorOptions = {
       }),
     );
     const primary = loaded.catalog.primary;
-    const primaryProvider = primary ? loaded.catalog.resolve(primary)?.provider.id : undefined;
-    const primaryUsable = primaryProvider ? providers.some((d) => d.provider === primaryProvider && d.chatOk) : providers.some((d) => d.chatOk);
+    const primaryTarget = primary ? loaded.catalog.resolve(primary) : undefined;
+    // A primary with deployments is usable when one of its servers is.
+    const primaryProviders = primaryTarget && (primaryTarget.deployments?.map((d) => d.target.provider.id) ?? [primaryTarget.provider.id]);
+    const primaryUsable = primaryProviders ? providers.some((d) => primaryProviders.includes(d.provider) && d.chatOk) : providers.some((d) => d.chatOk);
     return { providers, primary, primaryUsable, warnings: unpricedHostedModels(loaded.catalog) };
   } finally {
     await state.close();

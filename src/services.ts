@@ -19,6 +19,8 @@ import type { SpendStore } from './spend/store.js';
 import { FileSpend } from './spend/file-spend.js';
 import { RedisSpend } from './spend/redis-spend.js';
 import { spendFileOf } from './spend/spend-file-path.js';
+import { Balancer } from './balance/balancer.js';
+import { registerBalancerMetrics } from './balance/metrics.js';
 
 export interface ServiceOptions {
   metrics?: RelayMetrics;
@@ -41,6 +43,8 @@ export class RelayServices {
   readonly spend: SpendStore;
   /** What the status page shows of traffic and provider health. */
   readonly status = new StatusRecorder();
+  /** Load over the deployments of models that have them; kept across reloads (counts, sticky conversations). */
+  readonly balancer = new Balancer();
   /** Set when replicas share state through Redis. */
   readonly shared?: RedisState;
   /** Stored responses of the Responses API; unset when `state.responses.enabled` is false. */
@@ -51,6 +55,7 @@ export class RelayServices {
     this.lookup = options.lookup;
     this.startedWith = loaded.config;
     this.metrics = options.metrics ?? new RelayMetrics();
+    registerBalancerMetrics(this.metrics.registry, this.balancer);
     this.current = new RelayState(loaded, this.lookup, this.metrics.modelLabels);
     const localCooldowns = options.cooldowns ?? new Cooldowns();
     const localLimiter = new LocalRateLimiter();

@@ -140,7 +140,9 @@ async function listModels(state: RelayState, created: number): Promise<Listed> {
     }
   };
   for (const target of catalog.list()) {
-    add({ id: target.ref, object: 'model', created, owned_by: target.provider.id, root: target.upstreamModel, context_window: target.model?.contextWindow });
+    // A model with deployments is lmrelay's own name over several servers.
+    const owner = target.deployments ? 'lmrelay' : target.provider.id;
+    add({ id: target.ref, object: 'model', created, owned_by: owner, root: target.upstreamModel, context_window: target.model?.contextWindow });
     if (target.model?.name) names.set(target.ref, target.model.name);
   }
   const discovered = await Promise.all(

@@ -12,6 +12,7 @@ export default async function responsesCompactRoute(app: FastifyInstance): Promi
       schema: compactRequest,
       // previous_response_id: the stored conversation is what gets compacted.
       prepare: storedTurnLoader(app),
+      affinity: (turn) => turn?.previous?.provider,
       call: callCompact,
       // Never a stream: a compaction is one JSON object.
       errorFrames: (err) => [{ data: JSON.stringify(err.toJSON()) }],

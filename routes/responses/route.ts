@@ -12,6 +12,8 @@ export default async function responsesRoute(app: FastifyInstance): Promise<void
     relayHandler(app, {
       schema: responsesRequest,
       prepare: storedTurnLoader(app),
+      // The server that answered the previous response holds the conversation's prompt cache.
+      affinity: (turn) => turn?.previous?.provider,
       call: callResponses,
       // Each stream ends its own failure (it knows its sequence and output so far); this is
       // the ending of one that does not.

@@ -91,6 +91,12 @@ export const providerSchema = z.strictObject({
   budget: budgetSchema.optional(),
 });
 
+/** One server of a model with deployments: a provider/model ref, with its share of the load. */
+export const deploymentSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ model: z.string().min(1), weight: z.number().positive().max(1_000_000).default(1) }),
+]);
+
 export const modelSettingsSchema = z.strictObject({
   /** Names clients may send for this model: one, or several (Claude Code's main and small model names on one local model). */
   alias: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -99,6 +105,11 @@ export const modelSettingsSchema = z.strictObject({
   fallbacks: z.array(z.string()).optional(),
   /** Drop heavyweight tools (agents.defaults.experimental.leanDropTools) for this model. */
   localModelLean: z.boolean().optional(),
+  /**
+   * Several servers of one model: the key is then a name of its own (not a provider/model ref),
+   * and each request goes to one of these refs, by least outstanding requests per weight.
+   */
+  deployments: z.array(deploymentSchema).min(1).optional(),
 });
 
 /** An inbound key: a plain string, or with a name and per-minute budgets (requests, tokens). */

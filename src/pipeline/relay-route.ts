@@ -26,6 +26,7 @@ import { countJsonUsage, usageCounter } from './usage.js';
 import { formatUsd } from '../spend/price.js';
 import { hasBudgets } from '../spend/budgets.js';
 import type { RelayAnswer, StreamErrorFrames } from './answer.js';
+import { balancedRoute } from '../balance/route.js';
 
 export type { RelayAnswer } from './answer.js';
 
@@ -43,6 +44,8 @@ export interface RelayRouteSpec<Prepared = undefined> {
    * to the client (Chat: only when it set stream_options.include_usage). Default: it does.
    */
   usageChunkWanted?: (body: Json) => boolean;
+  /** The provider that answered the conversation this request continues (a model with deployments stays on it). */
+  affinity?: (prepared: Prepared) => string | undefined;
   /** The kind of model the route serves: its default model and fallbacks (default `chat`). */
   kind?: ModelKind;
   /** Last transforms of a stream, which may depend on what the client asked. */
@@ -73,10 +76,14 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
     let outcome: ChainOutcome<RelayAnswer>;
     // Replicas sharing spend: read it once, before the chain's budget checks (which read it locally).
     if (hasBudgets(state.config)) await app.relay.spend.refresh();
+    const chain = chainFor(state, requested, request.headers, kind);
+    // A model with deployments: one picked for this request, the others its first fallbacks.
+    const balanced = requested.deployments && balancedRoute(app, request, reply, requested, chain, spec.affinity?.(prepared));
     try {
-      outcome = await runChain(ctx, chainFor(state, requested, request.headers, kind), (t, deadline) => {
+      outcome = await runChain(ctx, balanced ? balanced.chain : chain, (t, deadline) => {
         tried = t;
-        return spec.call(ctx, t, body, deadline, request.headers, prepared);
+        const answer = spec.call(ctx, t, body, deadline, request.headers, prepared);
+        return balanced ? balanced.track(t, answer) : answer;
       });
     } catch (err) {
       // An error answer names the model whose error it is, as a success names the model that answered.
@@ -84,6 +91,7 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
       throw err;
     }
     const { target, attempts, value } = outcome;
+    balanced?.answered(target);
     info.model = target.ref;
     info.provider = target.provider.id;
     info.attempts = attempts;

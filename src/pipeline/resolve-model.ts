@@ -68,8 +68,8 @@ async function bareIdCandidates(state: RelayState, name: string): Promise<ModelT
   return [...found.values()];
 }
 
-/** `x-lmrelay-fallbacks: none` asks for the requested model alone. */
+/** `x-lmrelay-fallbacks: none` asks for the requested model alone (all its deployments, if it has them). */
 export function chainFor(state: RelayState, target: ModelTarget, headers: IncomingHttpHeaders, kind: ModelKind = 'chat'): readonly ModelTarget[] {
-  if (headers['x-lmrelay-fallbacks'] === 'none') return [target];
+  if (headers['x-lmrelay-fallbacks'] === 'none') return target.deployments ? target.deployments.map((d) => d.target) : [target];
   return state.catalog.chainFor(target, kind);
 }
