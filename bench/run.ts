@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { agentTurnBody } from './agent-turn.js';
 import { manyStreams, fileLimit, fdsBelow, openFds, runQueueWait, type ManyStreamsResult } from './many-streams.js';
-import { freePort } from './shared.js';
+import { BENCH_REQUEST, BENCH_STREAM_REQUEST, freePort } from './shared.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'lmrelay-bench-'));
@@ -65,15 +65,8 @@ function onProxyCore(command: string, args: string[]): [string, string[]] {
   return PIN ? ['taskset', ['-c', '1', command, ...args]] : [command, args];
 }
 
-const BODY = JSON.stringify({
-  model: 'bench/bench',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant.' },
-    { role: 'user', content: 'Say something about foxes and dogs in one sentence.' },
-  ],
-  temperature: 0.2,
-});
-const STREAM_BODY = BODY.replace(/}$/, ',"stream":true}');
+const BODY = BENCH_REQUEST;
+const STREAM_BODY = BENCH_STREAM_REQUEST;
 
 /** A request body as the load generators take it: a file, and a wrk script that sends it. */
 interface Payload {

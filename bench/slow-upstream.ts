@@ -8,7 +8,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import { BENCH_ANSWER } from './shared.js';
+import { BENCH_ANSWER, readRequests } from './shared.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, chunks: { type: 'string', default: '150' }, delay: { type: 'string', default: '100' } } });
 const chunks = Number(values.chunks);
@@ -72,31 +72,7 @@ function answer(socket: Socket, method: string, body: string): void {
   slots[(tick + SLOTS - 1) % SLOTS].push({ socket, next: 0 });
 }
 
-const server = createServer({ noDelay: true }, (socket) => {
-  let pending = '';
-  let need = -1;
-  let method = '';
-  socket.on('error', () => {});
-  socket.on('data', (data) => {
-    pending += data.toString('latin1');
-    for (;;) {
-      if (need < 0) {
-        const end = pending.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = pending.slice(0, end);
-        method = head.slice(0, head.indexOf(' '));
-        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        need = length ? Number(length[1]) : 0;
-        pending = pending.slice(end + 4);
-      }
-      if (pending.length < need) return;
-      const body = pending.slice(0, need);
-      pending = pending.slice(need);
-      need = -1;
-      answer(socket, method, body);
-    }
-  });
-});
+const server = createServer({ noDelay: true }, (socket) => readRequests(socket, answer));
 server.listen({ port: Number(values.port), host: '127.0.0.1', backlog: 4096 }, () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
 });

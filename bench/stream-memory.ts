@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { BENCH_ANSWER, freePort } from './shared.js';
+import { BENCH_ANSWER, BENCH_REQUEST, BENCH_STREAM_REQUEST, freePort, readRequests } from './shared.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const TARGET = process.env.BENCH_MEMORY_TARGET === 'floor' ? 'floor' : 'lmrelay';
@@ -78,31 +78,7 @@ function release(): void {
   for (const socket of held.splice(0)) if (!socket.destroyed) socket.write(REST);
 }
 
-const upstream = createServer({ noDelay: true }, (socket) => {
-  let pending = '';
-  let need = -1;
-  let method = '';
-  socket.on('error', () => {});
-  socket.on('data', (data) => {
-    pending += data.toString('latin1');
-    for (;;) {
-      if (need < 0) {
-        const end = pending.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = pending.slice(0, end);
-        method = head.slice(0, head.indexOf(' '));
-        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        need = length ? Number(length[1]) : 0;
-        pending = pending.slice(end + 4);
-      }
-      if (pending.length < need) return;
-      const body = pending.slice(0, need);
-      pending = pending.slice(need);
-      need = -1;
-      answer(socket, method, body);
-    }
-  });
-});
+const upstream = createServer({ noDelay: true }, (socket) => readRequests(socket, answer));
 
 // --- the proxy under test -------------------------------------------------------------------
 
@@ -166,15 +142,8 @@ async function startProxy(upstreamPort: number): Promise<string> {
 
 // --- the clients ------------------------------------------------------------------------------
 
-const PLAIN = JSON.stringify({
-  model: 'bench/bench',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant.' },
-    { role: 'user', content: 'Say something about foxes and dogs in one sentence.' },
-  ],
-  temperature: 0.2,
-});
-const STREAMED = PLAIN.replace(/}$/, ',"stream":true}');
+const PLAIN = BENCH_REQUEST;
+const STREAMED = BENCH_STREAM_REQUEST;
 
 /** `count` requests, CONCURRENCY at a time over keep-alive connections; answers read whole. */
 async function drive(pool: Pool, body: string, count: number): Promise<void> {
