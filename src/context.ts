@@ -46,6 +46,8 @@ export interface CallContext {
   servedModelOf: (target: ModelTarget) => ServedModel | Promise<ServedModel>;
   /** A model call succeeded: readiness counts it as a probe. */
   onSuccess?: (providerId: string) => void;
+  /** Upstream calls the chain has made so far (kept for the access line of a request that fails). */
+  attempts: number;
   /** A model call failed (recorded once, by the chain): the status page's provider health. */
   onFailure?: (providerId: string, kind: FailureKind) => void;
   /** A stream's first event came from the upstream, `seconds` after the request arrived. */

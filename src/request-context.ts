@@ -30,6 +30,7 @@ class RequestCallContext implements CallContext {
   readonly cooldowns: CooldownStore;
   readonly pools: UpstreamPools;
   readonly startedAt: number;
+  attempts = 0;
   readonly bodyBytes: number | undefined;
   readonly trace: RequestTrace | undefined;
 

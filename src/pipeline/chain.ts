@@ -34,7 +34,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
   for (const target of targets) {
     if (previous) ctx.metrics.countFallback(previous.ref, target.ref);
     previous = target;
-    attempts++;
+    ctx.attempts = ++attempts;
     const label = target.ref;
     const deadline = new CallDeadline(label, target.timeouts, ctx.signal);
     let value: T;
@@ -48,7 +48,7 @@ export async function runChain<T>(ctx: CallContext, chain: readonly ModelTarget[
       if (failure.preflight) {
         // Refused before sending (too large for this model): no upstream failure, try the next.
         notes.push(failure.message);
-        attempts--;
+        ctx.attempts = --attempts;
         preflight = preflight ?? failure;
         last = failure;
         continue;

@@ -87,7 +87,8 @@ export function relayHandler<Prepared = undefined>(app: FastifyInstance, spec: R
       });
     } catch (err) {
       // An error answer names the model whose error it is, as a success names the model that answered.
-      reply.header('x-lmrelay-model', headerValue(tried.ref));
+      reply.header('x-lmrelay-model', headerValue(tried.ref)).header('x-lmrelay-attempts', String(ctx.attempts));
+      info.attempts = ctx.attempts;
       throw err;
     }
     const { target, attempts, value } = outcome;

@@ -135,6 +135,9 @@ t.test('all attempts failing: one error listing each, 504 when the last was a ti
   const res502 = await ask(relay502, 'refused/x');
   t.equal(res502.status, 502);
   t.match(res502.json.error.message, /refused\/x: POST \S+: connection refused.*; flaky\/status-500: POST \S+ answered 500 mock vllm failure 500/);
+  t.equal(res502.headers.get('x-lmrelay-attempts'), '2', 'the failed answer says how many calls were made');
+  const line = relay502.logs.findLast((l) => l.msg === 'request completed');
+  t.match(line, { status: 502, attempts: 2 }, 'and so does its access line (the status page shows it)');
   await relay.close();
   await relay502.close();
 });
