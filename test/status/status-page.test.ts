@@ -153,7 +153,7 @@ t.test('the feed: providers with health, cooldown and failure kinds, chains, ser
   t.match(other, { model: 'other', status: 404 });
   t.match(streamed, { model: 'vllm/m2', provider: 'vllm', status: 200, stream: true, attempts: 1 });
   t.ok(streamed.firstTokenMs >= 0);
-  t.match(cut, { model: 'down/m', status: 502, attempts: 0 });
+  t.match(cut, { model: 'down/m', status: 502, attempts: 1 }, 'a failed request shows the call it made');
   t.match(answered, { model: 'vllm/m2', provider: 'vllm', status: 200, attempts: 2, route: '/v1/chat/completions' });
   t.same(Object.keys(answered).sort(), ['at', 'attempts', 'durationMs', 'failureKind', 'firstTokenMs', 'model', 'provider', 'route', 'status', 'stream'], 'nothing but these');
 });
