@@ -7,6 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { closedPort, stop } from './mock.js';
+import { startRelay, type RelayUnderTest } from './relay.js';
 
 const SHARED = fileURLToPath(new URL('../../../shared/llama/', import.meta.url));
 
@@ -53,4 +54,24 @@ export async function startLlama(extraArgs: string[] = []): Promise<LlamaServer 
   }
   await stop(child);
   return `llama-server did not become healthy in 30s: ${stderr}`;
+}
+
+/**
+ * lmrelay in front of a real llama.cpp server under two providers, `chat/tiny` (its Chat
+ * Completions API) and `resp/tiny` (its Responses API); both close when the test file ends.
+ */
+export async function relayOverLlama(t: { teardown(fn: () => Promise<void>): void }, llama: LlamaServer): Promise<RelayUnderTest> {
+  const relay = await startRelay({
+    models: {
+      providers: {
+        chat: { baseUrl: llama.baseUrl, models: [{ id: 'tiny' }] },
+        resp: { baseUrl: llama.baseUrl, api: 'openai-responses', models: [{ id: 'tiny' }] },
+      },
+    },
+  });
+  t.teardown(async () => {
+    await relay.close();
+    await llama.close();
+  });
+  return relay;
 }

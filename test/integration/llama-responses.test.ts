@@ -1,26 +1,14 @@
 /** The real llama.cpp server through every Responses translation path: same text as direct. */
 import t from 'tap';
 import OpenAI from 'openai';
-import { startLlama, type LlamaServer } from '../helpers/llama.js';
-import { startRelay } from '../helpers/relay.js';
+import { relayOverLlama, startLlama, type LlamaServer } from '../helpers/llama.js';
 
 const llama = await startLlama();
 if (typeof llama === 'string') t.plan(0, `real llama.cpp tests skipped: ${llama}`);
 else await run(llama);
 
 async function run(llama: LlamaServer) {
-  const relay = await startRelay({
-    models: {
-      providers: {
-        chat: { baseUrl: llama.baseUrl, models: [{ id: 'tiny' }] },
-        resp: { baseUrl: llama.baseUrl, api: 'openai-responses', models: [{ id: 'tiny' }] },
-      },
-    },
-  });
-  t.teardown(async () => {
-    await relay.close();
-    await llama.close();
-  });
+  const relay = await relayOverLlama(t, llama);
   const direct = new OpenAI({ baseURL: llama.baseUrl, apiKey: 'x', maxRetries: 0 });
   const prompt = 'Tell me a story.';
   const want = (await direct.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 20 })).choices[0].message.content;

@@ -6,26 +6,14 @@
  */
 import t from 'tap';
 import OpenAI from 'openai';
-import { startLlama, type LlamaServer } from '../helpers/llama.js';
-import { startRelay } from '../helpers/relay.js';
+import { relayOverLlama, startLlama, type LlamaServer } from '../helpers/llama.js';
 
 const llama = await startLlama();
 if (typeof llama === 'string') t.plan(0, `real llama.cpp tests skipped: ${llama}`);
 else await run(llama);
 
 async function run(llama: LlamaServer) {
-  const relay = await startRelay({
-    models: {
-      providers: {
-        chat: { baseUrl: llama.baseUrl, models: [{ id: 'tiny' }] },
-        resp: { baseUrl: llama.baseUrl, api: 'openai-responses', models: [{ id: 'tiny' }] },
-      },
-    },
-  });
-  t.teardown(async () => {
-    await relay.close();
-    await llama.close();
-  });
+  const relay = await relayOverLlama(t, llama);
   const direct = new OpenAI({ baseURL: llama.baseUrl, apiKey: 'x', maxRetries: 0 });
   const settings = { temperature: 0, max_output_tokens: 8 };
   const questions = ['Tell me a story.', 'Go on.', 'And then?'];
